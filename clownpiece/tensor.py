@@ -128,7 +128,9 @@ class Tensor:
         if end is None:
             start, end = 0, start
         data = np.arange(start, end, step)
-        return Tensor(data, requires_grad, dtype=dtype if dtype is not None else data.dtype)
+        if dtype is None:  # as PyTorch: integer steps give int64, fractional ones float32
+            dtype = int64 if data.dtype.kind in "iu" else float32
+        return Tensor(data, requires_grad, dtype=dtype)
 
     def _like(self, factory, **kwargs) -> "Tensor":
         kwargs.setdefault("dtype", self.dtype)

@@ -70,4 +70,6 @@ def _accumulate(leaf, grad: np.ndarray, tensor_cls) -> None:
     if leaf.grad is None:
         leaf.grad = tensor_cls._wrap(np.array(grad, dtype=leaf._data.dtype))
     else:
-        leaf.grad._data = leaf.grad._data + grad
+        total = leaf.grad._data + grad
+        # .grad keeps the leaf's dtype (a float64 upstream must not promote a float32 grad)
+        leaf.grad._data = total if total.dtype == leaf._data.dtype else total.astype(leaf._data.dtype)

@@ -304,10 +304,10 @@ def matmul(a, b) -> Tensor:
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = g
+        if y.ndim == 1:  # first: for 1-D @ 1-D, g is 0-d
+            g2 = np.expand_dims(g2, -1)
         if x.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if y.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
             ga = g2 @ np.swapaxes(y2, -1, -2)
@@ -390,8 +390,11 @@ def var(a: Tensor, dim=None, keepdims: bool = False, unbiased: bool = True) -> T
     data = np.asarray(x.var(axis=axes, keepdims=keepdims, ddof=ddof))
     count = x.size // builtins.max(data.size, 1) if x.size else 1
 
+    # one element with unbiased=True: nan (as numpy and PyTorch), not ZeroDivisionError
+    scale = 2 / (count - ddof) if count > ddof else np.nan
+
     def backward(g):
-        return (_expand_reduced(g, axes, keepdims, x.shape) * centered * (2 / (count - ddof)),)
+        return (_expand_reduced(g, axes, keepdims, x.shape) * centered * scale,)
 
     return _result(data, (a,), backward, "Var")
 
@@ -488,7 +491,9 @@ def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
 def permute(a: Tensor, *dims) -> Tensor:
     x = a._data
     dims = _shape_arg(dims, "permute")
-    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    if not builtins.all(-x.ndim <= d < x.ndim for d in dims) or sorted(
+        d % builtins.max(x.ndim, 1) for d in dims
+    ) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     data = np.transpose(x, dims)
     inverse = np.argsort([d % x.ndim for d in dims])
@@ -530,6 +535,8 @@ def broadcast_to(a: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape, "broadcast_to")
     # -1 keeps the existing size, as in PyTorch's expand
     offset = len(shape) - x.ndim
+    if -1 in shape[: builtins.max(offset, 0)]:
+        raise ValueError(f"broadcast_to: -1 is not allowed in a new leading dim, got {shape}")
     shape = tuple(x.shape[i - offset] if n == -1 else n for i, n in enumerate(shape))
     try:
         data = np.broadcast_to(x, shape)

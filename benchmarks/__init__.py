@@ -1,0 +1,1 @@
+"""Side-by-side speed comparisons: clownpiece vs hand-written numpy vs PyTorch (optional)."""

@@ -1,0 +1,177 @@
+"""Behavioural checks for a hand-written `Function` (the exercise of the book's chapter 1).
+
+`check_function(MyFunction, reference)` runs a few named sub-checks on `MyFunction.apply`,
+each one isolated (an exception fails that row only), prints a pass/fail table and returns
+a `CheckResult` whose `.passed` is True only when every row passed. The checks draw their
+inputs from their own fixed generator, so they never disturb `clownpiece.manual_seed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .function import Function
+from .gradcheck import gradcheck
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """The outcome of one sub-check: its name, whether it passed, and why not."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class CheckResult:
+    """All rows of one check run; `passed` is True when every row passed."""
+
+    title: str
+    rows: list = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.rows) and all(row.passed for row in self.rows)
+
+    @property
+    def failed(self) -> list:
+        return [row.name for row in self.rows if not row.passed]
+
+    def table(self) -> str:
+        width = max([len("check")] + [len(row.name) for row in self.rows])
+        lines = [self.title, f"  {'check':<{width}}  result  detail"]
+        for row in self.rows:
+            mark = "PASS" if row.passed else "FAIL"
+            lines.append(f"  {row.name:<{width}}  {mark:<6}  {row.detail}".rstrip())
+        n_ok = sum(row.passed for row in self.rows)
+        lines.append(f"{n_ok} of {len(self.rows)} checks passed")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def __repr__(self) -> str:
+        return f"CheckResult({self.title!r}, passed={self.passed}, failed={self.failed!r})"
+
+
+def _describe(error: BaseException, limit: int = 90) -> str:
+    text = f"{type(error).__name__}: {error}".splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _close(actual, expected, what: str, atol: float, rtol: float) -> None:
+    """Raise AssertionError unless tensor `actual` matches `expected` in shape and value."""
+    from ..tensor import Tensor
+
+    if not isinstance(actual, Tensor):
+        raise AssertionError(f"{what} is {type(actual).__name__}, expected a Tensor")
+    a, e = np.asarray(actual._data), np.asarray(expected._data)
+    if a.shape != e.shape:
+        raise AssertionError(f"{what} has shape {a.shape}, expected {e.shape}")
+    if not np.allclose(a, e, atol=atol, rtol=rtol):
+        worst = float(np.abs(a.astype(np.float64) - e).max())
+        raise AssertionError(f"{what} differs from the reference by up to {worst:.3g}")
+
+
+def _forward_values(apply, reference, rng) -> None:
+    from ..tensor import Tensor
+
+    x = np.concatenate([np.linspace(-4, 4, 9), rng.standard_normal(7)]).astype(np.float32)
+    _close(apply(Tensor(x)), reference(Tensor(x)), "output", atol=1e-5, rtol=1e-4)
+
+
+def _finite_differences(apply, reference, rng) -> None:
+    from ..tensor import Tensor
+
+    x = Tensor(rng.standard_normal((3, 4)), requires_grad=True, dtype=np.float64)
+    out = apply(x)
+    if not isinstance(out, Tensor) or out.grad_fn is None:
+        raise AssertionError("output of an input that requires grad has no grad_fn")
+    out.sum().backward()
+    if x.grad is None:
+        raise AssertionError("backward gave no gradient for the input (did it return None?)")
+    if not gradcheck(apply, [x], raise_exception=False):
+        raise AssertionError("backward disagrees with finite differences (gradcheck)")
+
+
+def _gradients(expression, x_data, w_data):
+    """Values and gradients of `expression(x, w)` for fresh leaves x and w (float64)."""
+    from ..tensor import Tensor
+
+    x = Tensor(x_data.copy(), requires_grad=True, dtype=np.float64)
+    w = Tensor(w_data.copy(), requires_grad=True, dtype=np.float64)
+    loss = expression(x, w)
+    loss.backward()
+    return loss, x.grad, w.grad
+
+
+def _larger_expression(apply, reference, rng) -> None:
+    x_data, w_data = rng.standard_normal(5), rng.standard_normal(5)
+
+    def expression(op):
+        # op is used twice on related inputs, and its output feeds further ops
+        return lambda x, w: (op(x * w + 0.5) * x + op(2 * x)).sum()
+
+    loss, gx, gw = _gradients(expression(apply), x_data, w_data)
+    ref_loss, ref_gx, ref_gw = _gradients(expression(reference), x_data, w_data)
+    _close(loss, ref_loss, "value", atol=1e-8, rtol=1e-6)
+    _close(gx, ref_gx, "gradient of x", atol=1e-8, rtol=1e-6)
+    _close(gw, ref_gw, "gradient of w", atol=1e-8, rtol=1e-6)
+
+
+def _batch_shape(apply, reference, rng) -> None:
+    from ..tensor import Tensor
+
+    data = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    weights = Tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
+    grads = []
+    for op in (apply, reference):
+        x = Tensor(data.copy(), requires_grad=True)
+        out = op(x)
+        if op is apply:
+            _close(out, reference(Tensor(data)), "output", atol=1e-5, rtol=1e-4)
+        (out * weights).sum().backward()
+        grads.append(x.grad)
+    _close(grads[0], grads[1], "gradient", atol=1e-5, rtol=1e-4)
+
+
+_CHECKS = (
+    ("forward values", _forward_values),
+    ("backward vs finite differences", _finite_differences),
+    ("inside a larger expression", _larger_expression),
+    ("batch of shape (2, 3, 4)", _batch_shape),
+)
+
+
+def check_function(
+    fn_cls: type, reference: Callable, name: str | None = None, verbose: bool = True
+) -> CheckResult:
+    """Check the `Function` subclass `fn_cls` against `reference` (a Tensor -> Tensor callable).
+
+    Sub-checks: forward values on a fixed input; backward against finite differences
+    (`gradcheck`, float64); gradients inside a larger expression that uses the op twice;
+    a batched (2, 3, 4) input. Prints the table when `verbose`; returns a `CheckResult`.
+    """
+    name = name or getattr(fn_cls, "__name__", repr(fn_cls))
+    result = CheckResult(f"check_function({name})")
+    if not (isinstance(fn_cls, type) and issubclass(fn_cls, Function)):
+        result.rows.append(CheckRow("is a Function subclass", False, f"{name} is not a subclass of Function"))
+    else:
+        for index, (label, check) in enumerate(_CHECKS):
+            rng = np.random.default_rng(index)
+            try:
+                check(fn_cls.apply, reference, rng)
+            except Exception as error:  # a student's bug must fail one row, not the run
+                result.rows.append(CheckRow(label, False, _describe(error)))
+            else:
+                result.rows.append(CheckRow(label, True))
+    if verbose:
+        print(result.table())
+    return result
+
+
+__all__ = ["CheckResult", "CheckRow", "check_function"]
