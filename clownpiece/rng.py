@@ -7,13 +7,12 @@ import numpy as np
 _generator = np.random.default_rng()
 
 
-def manual_seed(seed: int) -> np.random.Generator:
+def manual_seed(seed: int) -> None:
     """Reseed the generator behind randn, rand, init and data shuffling."""
     global _generator
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"manual_seed expected an int seed, got {type(seed).__name__}")
     _generator = np.random.default_rng(int(seed))
-    return _generator
 
 
 def generator() -> np.random.Generator:

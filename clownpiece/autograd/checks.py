@@ -8,8 +8,8 @@ inputs from their own fixed generator, so they never disturb `clownpiece.manual_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -159,7 +159,9 @@ def check_function(
     name = name or getattr(fn_cls, "__name__", repr(fn_cls))
     result = CheckResult(f"check_function({name})")
     if not (isinstance(fn_cls, type) and issubclass(fn_cls, Function)):
-        result.rows.append(CheckRow("is a Function subclass", False, f"{name} is not a subclass of Function"))
+        result.rows.append(
+            CheckRow("is a Function subclass", False, f"{name} is not a subclass of Function")
+        )
     else:
         for index, (label, check) in enumerate(_CHECKS):
             rng = np.random.default_rng(index)

@@ -1,0 +1,144 @@
+"""The chapter-1 exercise check: passes on a correct Function, fails on broken ones."""
+
+import numpy as np
+import pytest
+
+import clownpiece as cp
+from clownpiece import Function, Tensor
+from clownpiece.autograd.checks import CheckResult, check_function
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.sigmoid()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.tanh()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Skeleton(Function):
+    @staticmethod
+    def forward(ctx, x):
+        pass
+
+    @staticmethod
+    def backward(ctx, grad):
+        pass
+
+
+class WrongBackward(Sigmoid):
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y  # missing the (1 - y) factor
+
+
+class NoBackward(Sigmoid):
+    @staticmethod
+    def backward(ctx, grad):
+        pass
+
+
+class WrongForward(Sigmoid):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.tanh()
+        ctx.save_for_backward(y)
+        return y
+
+
+NAMES = [
+    "forward values",
+    "backward vs finite differences",
+    "inside a larger expression",
+    "batch of shape (2, 3, 4)",
+]
+
+
+@pytest.mark.parametrize(
+    "fn_cls, reference", [(Sigmoid, lambda x: x.sigmoid()), (Tanh, lambda x: x.tanh())]
+)
+def test_correct_function_passes(fn_cls, reference, capsys):
+    result = check_function(fn_cls, reference)
+    assert isinstance(result, CheckResult)
+    assert result.passed and result.failed == []
+    assert [row.name for row in result.rows] == NAMES
+    out = capsys.readouterr().out
+    assert out.count("PASS") == 4 and "FAIL" not in out
+    assert "4 of 4 checks passed" in out
+
+
+def test_skeleton_fails_every_row_without_raising(capsys):
+    result = check_function(Skeleton, lambda x: x.sigmoid(), name="Sigmoid")
+    assert not result.passed
+    assert result.failed == NAMES
+    out = capsys.readouterr().out
+    assert out.startswith("check_function(Sigmoid)")
+    assert out.count("FAIL") == 4 and "0 of 4 checks passed" in out
+    assert "forward must return a Tensor" in out
+
+
+@pytest.mark.parametrize("broken", [WrongBackward, NoBackward])
+def test_wrong_backward_fails_gradient_rows(broken):
+    result = check_function(broken, lambda x: x.sigmoid(), verbose=False)
+    assert not result.passed
+    assert "forward values" not in result.failed
+    assert "backward vs finite differences" in result.failed
+    assert "inside a larger expression" in result.failed
+
+
+def test_no_backward_is_explained():
+    result = check_function(NoBackward, lambda x: x.sigmoid(), verbose=False)
+    detail = {row.name: row.detail for row in result.rows}
+    assert "did it return None" in detail["backward vs finite differences"]
+
+
+def test_wrong_forward_fails_forward_row():
+    result = check_function(WrongForward, lambda x: x.sigmoid(), verbose=False)
+    assert "forward values" in result.failed and not result.passed
+
+
+def test_not_a_function_subclass():
+    result = check_function(len, lambda x: x.sigmoid(), verbose=False)
+    assert not result.passed and result.rows[0].name == "is a Function subclass"
+
+
+def test_output_is_deterministic_and_leaves_package_rng_alone(capsys):
+    cp.manual_seed(0)
+    expected = cp.randn(3).tolist()
+    cp.manual_seed(0)
+    check_function(WrongBackward, lambda x: x.sigmoid())
+    first = capsys.readouterr().out
+    assert cp.randn(3).tolist() == expected
+    check_function(WrongBackward, lambda x: x.sigmoid())
+    assert capsys.readouterr().out == first
+
+
+def test_grad_mode_restored_after_a_failing_forward():
+    class Raises(Function):
+        @staticmethod
+        def forward(ctx, x):
+            raise ValueError("boom")
+
+    check_function(Raises, lambda x: x.sigmoid(), verbose=False)
+    assert cp.is_grad_enabled()
+    x = Tensor(np.ones(2), requires_grad=True)
+    assert (x * 2).grad_fn is not None
