@@ -1,5 +1,16 @@
 """clownpiece: a numpy-backed tensor with autograd, and a PyTorch-style module system."""
 
+from . import nn
+from .autograd import (
+    Function,
+    enable_grad,
+    gradcheck,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .rng import manual_seed
+from .serialization import load, save
 from .tensor import (
     Tensor,
     arange,
@@ -26,22 +37,13 @@ from .tensor import (
     zeros,
     zeros_like,
 )
-from .rng import manual_seed
-from .autograd import (
-    Function,
-    enable_grad,
-    gradcheck,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function", "Tensor", "arange", "bool_", "cat", "empty", "empty_like", "enable_grad",
     "float32", "float64", "full", "full_like", "gradcheck", "int32", "int64",
-    "is_grad_enabled", "manual_seed", "maximum", "no_grad", "ones", "ones_like", "rand",
-    "rand_like", "randn", "randn_like", "set_grad_enabled", "stack", "tensor", "where",
-    "zeros", "zeros_like",
+    "is_grad_enabled", "load", "manual_seed", "maximum", "nn", "no_grad", "ones",
+    "ones_like", "rand", "rand_like", "randn", "randn_like", "save", "set_grad_enabled",
+    "stack", "tensor", "where", "zeros", "zeros_like",
 ]

@@ -1,0 +1,74 @@
+"""Loss functions: MSELoss and CrossEntropyLoss (class dimension last, as in the course)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from .module import Module
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}"
+            )
+        self.reduction = reduction
+
+    def _reduce(self, losses: Tensor) -> Tensor:
+        if self.reduction == "mean":
+            return losses.mean()
+        if self.reduction == "sum":
+            return losses.sum()
+        return losses
+
+
+class MSELoss(_Loss):
+    """Mean squared error between a prediction and a target of the same shape."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        if tuple(input.shape) != tuple(np.shape(target)):
+            raise ValueError(
+                f"MSELoss: input shape {tuple(input.shape)} and target shape "
+                f"{tuple(np.shape(target))} must match"
+            )
+        diff = input - target
+        return self._reduce(diff * diff)
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy of logits (..., C) against integer class targets (...), via log-softmax."""
+
+    def forward(self, logits: Tensor, target: Tensor) -> Tensor:
+        classes = class_indices(logits, target)
+        log_probs = logits.log_softmax(dim=-1).reshape(-1, logits.shape[-1])
+        picked = log_probs[np.arange(classes.size), classes.reshape(-1)]
+        return self._reduce(-picked.reshape(classes.shape))
+
+
+def class_indices(logits: Tensor, target) -> np.ndarray:
+    """Validate cross-entropy targets and return them as an int64 array."""
+    if logits.ndim < 1:
+        raise ValueError("CrossEntropyLoss: logits need a class dimension (last), got a scalar")
+    values = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if values.shape != tuple(logits.shape[:-1]):
+        raise ValueError(
+            f"CrossEntropyLoss: logits of shape {tuple(logits.shape)} (classes last) need targets "
+            f"of shape {tuple(logits.shape[:-1])}, got {values.shape}"
+        )
+    if values.dtype.kind == "f":
+        if not np.all(values == np.round(values)):
+            raise ValueError("CrossEntropyLoss: targets must be integer class indices, got fractions")
+    elif values.dtype.kind not in "iu":
+        raise TypeError(f"CrossEntropyLoss: targets must be integers, got dtype {values.dtype}")
+    n_classes = logits.shape[-1]
+    if values.size and (values.min() < 0 or values.max() >= n_classes):
+        bad = values[(values < 0) | (values >= n_classes)].reshape(-1)[0]
+        raise IndexError(
+            f"CrossEntropyLoss: target {bad:g} is outside the valid classes [0, {n_classes})"
+        )
+    return values.astype(np.int64)

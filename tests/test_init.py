@@ -1,0 +1,132 @@
+"""clownpiece.nn.init: distributions (CDF test), gains, fans, in-place semantics, errors.
+
+CDF test (the course's grading): 1000 draws of a 10x20 tensor, all 200,000 values
+combined; the empirical CDF is compared with the target CDF on 601 points spread over
+mean +- 3 std and the RMS gap is the distance.  For n samples the gap at a point has
+std sqrt(F(1-F)/n) <= 0.0011, and measured over seeds 0-4 a correct init gives at most
+0.0010.  Scaling the std by 0.95 or 1.05 gives >= 0.0076 (uniform: >= 0.0104), so the
+threshold 0.005 (checks.CDF_THRESHOLD) is ~5 noise levels from a correct implementation
+and still catches a 5% std error; the wrong-std test below proves it.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import clownpiece as cp
+from clownpiece.nn import Parameter, checks, init
+
+RANDOM = list(checks.INIT_TARGETS)
+CONSTANT = ["constant_", "consants_", "constants_", "zeros_", "ones_"]
+
+
+@pytest.mark.parametrize("name", RANDOM + CONSTANT)
+def test_reference_init_passes_its_check(name):
+    checks.check_init(name, getattr(init, name)).assert_ok()
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_cdf_distance_separates_correct_from_wrong_std(name):
+    kwargs, std, cdf = checks.INIT_TARGETS[name]
+    mean = -0.5 if name == "uniform_" else 0.0
+    cp.manual_seed(3)
+    x = checks.draw(getattr(init, name), kwargs)
+    assert checks.cdf_distance(x, std, cdf, mean) < 0.0012  # the noise level, well below
+    for factor in (0.95, 1.05):
+        assert checks.cdf_distance(mean + (x - mean) * factor, std, cdf, mean) > checks.CDF_THRESHOLD
+
+
+def test_init_check_fails_on_skeleton_and_on_a_wrong_formula():
+    skeleton = lambda tensor, *args, **kwargs: None  # noqa: E731 (the seed's `pass`)
+    for name in RANDOM + ["zeros_"]:
+        report = checks.check_init(name, skeleton)
+        assert not report and report.passed == 0, report
+
+    def xavier_with_fan_in_only(tensor, gain=1.0):
+        bound = gain * math.sqrt(6 / tensor.shape[-1])
+        return init.uniform_(tensor, -bound, bound)
+
+    report = checks.check_init("xavier_uniform_", xavier_with_fan_in_only)
+    assert report.failed == ["empirical CDF matches the target (1000 x 10x20)"]
+
+    def numpy_rng_normal(tensor, mean=0.0, std=1.0):
+        with cp.no_grad():
+            return tensor.copy_(np.random.normal(mean, std, tensor.shape))
+
+    assert checks.check_init("normal_", numpy_rng_normal).failed == [
+        "reproducible with clownpiece.manual_seed"
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, a, expected",
+    [
+        ("linear", 0, 1.0), ("identity", 0, 1.0), ("idenity", 0, 1.0), ("conv2d", 0, 1.0),
+        ("sigmoid", 0, 1.0), ("tanh", 0, 5 / 3), ("relu", 0, math.sqrt(2)),
+        ("leaky_relu", 0, math.sqrt(2)), ("leaky_relu", 0.2, math.sqrt(2 / 1.04)),
+        ("leaky_relu", None, math.sqrt(2 / (1 + 0.01**2))), ("selu", 0, 0.75), ("TANH", 0, 5 / 3),
+    ],
+)
+def test_gains(name, a, expected):
+    assert init.calculate_gain(name, a) == pytest.approx(expected)
+    assert init.calcuate_gain(name, a) == pytest.approx(expected)
+
+
+def test_gains_match_torch():
+    torch = pytest.importorskip("torch")
+    for name in ["linear", "conv1d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
+        assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name, 0 if name == "leaky_relu" else None))
+
+
+def test_unknown_nonlinearity_and_bad_mode():
+    with pytest.raises(ValueError, match=r"unknown nonlinearity 'swish'; choices are .*'tanh'") as info:
+        init.calculate_gain("swish")
+    assert isinstance(info.value, KeyError)  # the course raises KeyError
+    w = Parameter(cp.empty(3, 4))
+    with pytest.raises(ValueError, match="unknown nonlinearity 'gelu'"):
+        init.kaiming_normal_(w, nonlinearity="gelu")
+    with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out', got 'fan_avg'"):
+        init.kaiming_uniform_(w, mode="fan_avg")
+    with pytest.raises(ValueError, match="negative_slope"):
+        init.calculate_gain("leaky_relu", "big")
+
+
+@pytest.mark.parametrize("fn", [init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_, init.kaiming_normal_])
+def test_fans_need_two_dims(fn):
+    with pytest.raises(ValueError, match=r"at least 2 dims, got shape \(5,\)"):
+        fn(Parameter(cp.empty(5)))
+
+
+def test_fans_follow_the_course_for_2d_and_torch_beyond():
+    assert init._calculate_fan_in_and_fan_out(cp.empty(3, 7)) == (7, 3)
+    assert init._calculate_fan_in_and_fan_out(cp.empty(8, 4, 3, 3)) == (36, 72)
+    cp.manual_seed(0)
+    w = init.kaiming_uniform_(Parameter(cp.empty(400, 500)), mode="fan_out", nonlinearity="relu")
+    assert np.abs(w._data).max() <= math.sqrt(2) * math.sqrt(3 / 400) + 1e-6
+    assert np.abs(w._data).max() > 0.99 * math.sqrt(2) * math.sqrt(3 / 400)
+
+
+def test_in_place_under_no_grad_and_errors():
+    w = Parameter(cp.empty(2, 3))
+    assert init.normal_(w) is w and w.requires_grad and cp.is_grad_enabled()
+    with pytest.raises(ValueError, match="low <= high"):
+        init.uniform_(w, 1.0, -1.0)
+    with pytest.raises(ValueError, match="std >= 0"):
+        init.normal_(w, std=-1.0)
+    with pytest.raises(TypeError, match="floating-point"):
+        init.normal_(cp.Tensor([1, 2], dtype=cp.int64))
+    with pytest.raises(TypeError, match="expects a Tensor"):
+        init.zeros_(np.zeros(3))
+    assert init.constant_(cp.Tensor([1, 2], dtype=cp.int64), 7).tolist() == [7, 7]
+    assert init.xavier_uniform_(Parameter(cp.empty(0, 3))).shape == (0, 3)
+
+
+def test_seeded_reproducibility_across_all_random_inits():
+    def run():
+        cp.manual_seed(11)
+        return [getattr(init, n)(Parameter(cp.empty(4, 5)), **checks.INIT_TARGETS[n][0])._data.copy() for n in RANDOM]
+
+    first, second = run(), run()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    assert not np.array_equal(first[0], first[1])
