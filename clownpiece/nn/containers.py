@@ -44,16 +44,13 @@ class _IndexedModules(Module):
         return iter(self._modules.values())
 
     def __getitem__(self, idx: Any):
-        modules = list(self._modules.values())
         if isinstance(idx, slice):
-            return type(self)(*modules[idx]) if isinstance(self, Sequential) else ModuleList(
-                modules[idx]
-            )
-        return modules[self._index(idx)]
+            return self._slice(idx)
+        return list(self._modules.values())[self._index(idx)]
 
     def __setitem__(self, idx: Any, module: Module) -> None:
-        position = self._index(idx)
-        self._modules[str(position)] = _check_module(type(self).__name__, module, f"[{idx}]")
+        key = list(self._modules)[self._index(idx)]  # a Sequential built from a dict keeps names
+        self._modules[key] = _check_module(type(self).__name__, module, f"[{idx}]")
 
     def __delitem__(self, idx: Any) -> None:
         modules = list(self._modules.values())
@@ -64,9 +61,11 @@ class _IndexedModules(Module):
         self._renumber(modules)
 
     def append(self, module: Module) -> _IndexedModules:
-        self._modules[str(len(self._modules))] = _check_module(
-            type(self).__name__, module, ".append"
-        )
+        _check_module(type(self).__name__, module, ".append")
+        key = str(len(self._modules))
+        if key in self._modules:  # a slice of a Sequential keeps its keys, e.g. "1", "2"
+            key = str(1 + max(int(k) for k in self._modules if k.isdigit()))
+        self._modules[key] = module
         return self
 
     def __dir__(self) -> list:
@@ -85,6 +84,9 @@ class Sequential(_IndexedModules):
             for i, module in enumerate(modules):
                 self._modules[str(i)] = _check_module("Sequential", module, f" argument {i}")
 
+    def _slice(self, idx: slice) -> Sequential:
+        return Sequential(OrderedDict(list(self._modules.items())[idx]))
+
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
@@ -102,13 +104,20 @@ class ModuleList(_IndexedModules):
             self.extend(modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
-        if isinstance(modules, Module) or not hasattr(modules, "__iter__"):
+        single = isinstance(modules, Module) and not isinstance(modules, _IndexedModules)
+        if single or not hasattr(modules, "__iter__"):
             raise TypeError(
                 f"ModuleList.extend expects an iterable of Modules, got {type(modules).__name__}"
             )
+        modules = list(modules)
+        for i, module in enumerate(modules):  # check all first: a bad element changes nothing
+            _check_module("ModuleList", module, f".extend element {i}")
         for module in modules:
             self.append(module)
         return self
+
+    def _slice(self, idx: slice) -> ModuleList:
+        return ModuleList(list(self._modules.values())[idx])
 
     def insert(self, index: int, module: Module) -> None:
         modules = list(self._modules.values())
@@ -165,14 +174,26 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def update(self, modules: Mapping[str, Module] | Iterable) -> None:
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for i, pair in enumerate(pairs):
+        if isinstance(modules, (Mapping, ModuleDict)):
+            pairs = list(modules.items())
+        elif isinstance(modules, (str, Module)) or not hasattr(modules, "__iter__"):
+            raise TypeError(
+                f"ModuleDict.update expects a mapping or (name, module) pairs, "
+                f"got {type(modules).__name__}"
+            )
+        else:
+            pairs = list(modules)
+        for i, pair in enumerate(pairs):  # check all first: a bad entry changes nothing
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise TypeError(
                     f"ModuleDict.update expects a mapping or (name, module) pairs; "
                     f"element {i} is {pair!r}"
                 )
-            self[pair[0]] = pair[1]
+            if pair[0] not in self._modules:
+                self._check_name("module", pair[0], "_modules")
+            _check_module("ModuleDict", pair[1], f"[{pair[0]!r}]")
+        for key, module in pairs:
+            self[key] = module
 
     def pop(self, key: str) -> Module:
         module = self[key]

@@ -64,6 +64,8 @@ class Embedding(Module):
 
     def __init__(self, num_embd: int, embd_dim: int) -> None:
         super().__init__()
+        _check_size("Embedding", "num_embd", num_embd)
+        _check_size("Embedding", "embd_dim", embd_dim)
         self.num_embd, self.embd_dim = num_embd, embd_dim
         self.weight = Parameter(Tensor.empty(num_embd, embd_dim))
         self.reset_parameters()
@@ -93,10 +95,10 @@ class LayerNorm(Module):
 
     def __init__(self, num_features, eps: float = 1e-5, affine: bool = True) -> None:
         super().__init__()
-        if isinstance(num_features, (tuple, list)):
-            self.normalized_shape = tuple(int(n) for n in num_features)
-        else:
-            self.normalized_shape = (int(num_features),)
+        shape = tuple(num_features) if isinstance(num_features, (tuple, list)) else (num_features,)
+        for n in shape:
+            _check_size("LayerNorm", "num_features", n)
+        self.normalized_shape = shape
         self.num_features = int(np.prod(self.normalized_shape))
         self.eps, self.affine = eps, affine
         if affine:
@@ -145,6 +147,7 @@ class BatchNorm(Module):
         self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True
     ) -> None:
         super().__init__()
+        _check_size("BatchNorm", "num_features", num_features)
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
         if affine:
             self.weight = Parameter(Tensor.ones(num_features))
@@ -202,6 +205,8 @@ class MultiheadAttention(Module):
 
     def __init__(self, hidden_dim: int, num_heads: int, bias: bool = True) -> None:
         super().__init__()
+        _check_size("MultiheadAttention", "hidden_dim", hidden_dim)
+        _check_size("MultiheadAttention", "num_heads", num_heads)
         if num_heads <= 0 or hidden_dim % num_heads:
             raise ValueError(
                 f"MultiheadAttention: hidden_dim={hidden_dim} must be divisible by "
