@@ -151,6 +151,12 @@ class Module:
                 registry = d[key]
                 if name in registry:
                     return registry[name]
+        else:
+            cls = type(self).__name__
+            raise AttributeError(
+                f"'{cls}' object has no attribute '{name}' (Module.__init__() was never run: "
+                f"call super().__init__() first in {cls}.__init__)"
+            )
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -341,6 +347,12 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
+        if "_forward_pre_hooks" not in d:
+            cls = type(self).__name__
+            raise RuntimeError(
+                f"cannot call {cls}: Module.__init__() was never run; "
+                f"call super().__init__() first in {cls}.__init__"
+            )
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"]):
             return self.forward(*args, **kwargs)
         for hook in list(d["_forward_pre_hooks"].values()):
