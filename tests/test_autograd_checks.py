@@ -5,7 +5,8 @@ import pytest
 
 import clownpiece as cp
 from clownpiece import Function, Tensor
-from clownpiece.autograd.checks import CheckResult, check_function
+from clownpiece.autograd.checks import check_function
+from clownpiece.checking import CheckReport
 
 
 class Sigmoid(Function):
@@ -78,28 +79,28 @@ NAMES = [
 )
 def test_correct_function_passes(fn_cls, reference, capsys):
     result = check_function(fn_cls, reference)
-    assert isinstance(result, CheckResult)
-    assert result.passed and result.failed == []
-    assert [row.name for row in result.rows] == NAMES
+    assert isinstance(result, CheckReport)
+    assert result and result.failed == [] and result.passed == 4
+    assert [name for name, _, _ in result.results] == NAMES
     out = capsys.readouterr().out
     assert out.count("PASS") == 4 and "FAIL" not in out
-    assert "4 of 4 checks passed" in out
+    assert "4/4 passed" in out
 
 
 def test_skeleton_fails_every_row_without_raising(capsys):
     result = check_function(Skeleton, lambda x: x.sigmoid(), name="Sigmoid")
-    assert not result.passed
+    assert not result
     assert result.failed == NAMES
     out = capsys.readouterr().out
     assert out.startswith("check_function(Sigmoid)")
-    assert out.count("FAIL") == 4 and "0 of 4 checks passed" in out
+    assert out.count("FAIL") == 4 and "0/4 passed" in out
     assert "forward must return a Tensor" in out
 
 
 @pytest.mark.parametrize("broken", [WrongBackward, NoBackward])
 def test_wrong_backward_fails_gradient_rows(broken):
     result = check_function(broken, lambda x: x.sigmoid(), verbose=False)
-    assert not result.passed
+    assert not result
     assert "forward values" not in result.failed
     assert "backward vs finite differences" in result.failed
     assert "inside a larger expression" in result.failed
@@ -107,7 +108,7 @@ def test_wrong_backward_fails_gradient_rows(broken):
 
 def test_no_backward_is_explained():
     result = check_function(NoBackward, lambda x: x.sigmoid(), verbose=False)
-    detail = {row.name: row.detail for row in result.rows}
+    detail = {name: detail for name, _, detail in result.results}
     assert "did it return None" in detail["backward vs finite differences"]
 
 
@@ -118,7 +119,7 @@ def test_wrong_forward_fails_forward_row():
 
 def test_not_a_function_subclass():
     result = check_function(len, lambda x: x.sigmoid(), verbose=False)
-    assert not result.passed and result.rows[0].name == "is a Function subclass"
+    assert not result and result.results[0][0] == "is a Function subclass"
 
 
 def test_output_is_deterministic_and_leaves_package_rng_alone(capsys):

@@ -2,65 +2,19 @@
 
 `check_function(MyFunction, reference)` runs a few named sub-checks on `MyFunction.apply`,
 each one isolated (an exception fails that row only), prints a pass/fail table and returns
-a `CheckResult` whose `.passed` is True only when every row passed. The checks draw their
+a `CheckReport` that is truthy only when every row passed. The checks draw their
 inputs from their own fixed generator, so they never disturb `clownpiece.manual_seed`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..checking import CheckReport
 from .function import Function
 from .gradcheck import gradcheck
-
-
-@dataclass(frozen=True)
-class CheckRow:
-    """The outcome of one sub-check: its name, whether it passed, and why not."""
-
-    name: str
-    passed: bool
-    detail: str = ""
-
-
-@dataclass
-class CheckResult:
-    """All rows of one check run; `passed` is True when every row passed."""
-
-    title: str
-    rows: list = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.rows) and all(row.passed for row in self.rows)
-
-    @property
-    def failed(self) -> list:
-        return [row.name for row in self.rows if not row.passed]
-
-    def table(self) -> str:
-        width = max([len("check")] + [len(row.name) for row in self.rows])
-        lines = [self.title, f"  {'check':<{width}}  result  detail"]
-        for row in self.rows:
-            mark = "PASS" if row.passed else "FAIL"
-            lines.append(f"  {row.name:<{width}}  {mark:<6}  {row.detail}".rstrip())
-        n_ok = sum(row.passed for row in self.rows)
-        lines.append(f"{n_ok} of {len(self.rows)} checks passed")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.table()
-
-    def __repr__(self) -> str:
-        return f"CheckResult({self.title!r}, passed={self.passed}, failed={self.failed!r})"
-
-
-def _describe(error: BaseException, limit: int = 90) -> str:
-    text = f"{type(error).__name__}: {error}".splitlines()[0]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _close(actual, expected, what: str, atol: float, rtol: float) -> None:
@@ -149,31 +103,26 @@ _CHECKS = (
 
 def check_function(
     fn_cls: type, reference: Callable, name: str | None = None, verbose: bool = True
-) -> CheckResult:
+) -> CheckReport:
     """Check the `Function` subclass `fn_cls` against `reference` (a Tensor -> Tensor callable).
 
     Sub-checks: forward values on a fixed input; backward against finite differences
     (`gradcheck`, float64); gradients inside a larger expression that uses the op twice;
-    a batched (2, 3, 4) input. Prints the table when `verbose`; returns a `CheckResult`.
+    a batched (2, 3, 4) input. Prints the table when `verbose`; returns a `CheckReport`.
     """
     name = name or getattr(fn_cls, "__name__", repr(fn_cls))
-    result = CheckResult(f"check_function({name})")
+    report = CheckReport(f"check_function({name})")
     if not (isinstance(fn_cls, type) and issubclass(fn_cls, Function)):
-        result.rows.append(
-            CheckRow("is a Function subclass", False, f"{name} is not a subclass of Function")
+        report.results.append(
+            ("is a Function subclass", False, f"{name} is not a subclass of Function")
         )
     else:
         for index, (label, check) in enumerate(_CHECKS):
             rng = np.random.default_rng(index)
-            try:
-                check(fn_cls.apply, reference, rng)
-            except Exception as error:  # a student's bug must fail one row, not the run
-                result.rows.append(CheckRow(label, False, _describe(error)))
-            else:
-                result.rows.append(CheckRow(label, True))
+            report.run(label, lambda check=check, rng=rng: check(fn_cls.apply, reference, rng))
     if verbose:
-        print(result.table())
-    return result
+        print(report)
+    return report
 
 
-__all__ = ["CheckResult", "CheckRow", "check_function"]
+__all__ = ["check_function"]
