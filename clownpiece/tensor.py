@@ -89,7 +89,7 @@ class Tensor:
         self.grad_fn = None
 
     @classmethod
-    def _wrap(cls, array: np.ndarray) -> "Tensor":
+    def _wrap(cls, array: np.ndarray) -> Tensor:
         """A Tensor around an existing array, skipping all checks (internal fast path)."""
         t = object.__new__(Tensor)
         t._data, t.requires_grad, t.grad, t.grad_fn = array, False, None, None
@@ -97,34 +97,34 @@ class Tensor:
 
     # ------------------------------------------------------------------ factories
     @classmethod
-    def empty(cls, *shape, dtype=float32, requires_grad: bool = False) -> "Tensor":
+    def empty(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
         return Tensor(np.empty(_shape(shape, "empty"), as_dtype(dtype)), requires_grad)
 
     @classmethod
-    def zeros(cls, *shape, dtype=float32, requires_grad: bool = False) -> "Tensor":
+    def zeros(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
         return Tensor(np.zeros(_shape(shape, "zeros"), as_dtype(dtype)), requires_grad)
 
     @classmethod
-    def ones(cls, *shape, dtype=float32, requires_grad: bool = False) -> "Tensor":
+    def ones(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
         return Tensor(np.ones(_shape(shape, "ones"), as_dtype(dtype)), requires_grad)
 
     @classmethod
-    def full(cls, shape, fill_value, dtype=float32, requires_grad: bool = False) -> "Tensor":
+    def full(cls, shape, fill_value, dtype=float32, requires_grad: bool = False) -> Tensor:
         shape = _shape(shape if isinstance(shape, (tuple, list)) else (shape,), "full")
         return Tensor(np.full(shape, fill_value, as_dtype(dtype)), requires_grad)
 
     @classmethod
-    def randn(cls, *shape, dtype=float32, requires_grad: bool = False) -> "Tensor":
+    def randn(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
         data = rng.generator().standard_normal(_shape(shape, "randn"))
         return Tensor(data.astype(as_dtype(dtype)), requires_grad)
 
     @classmethod
-    def rand(cls, *shape, dtype=float32, requires_grad: bool = False) -> "Tensor":
+    def rand(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
         data = rng.generator().random(_shape(shape, "rand"))
         return Tensor(data.astype(as_dtype(dtype)), requires_grad)
 
     @classmethod
-    def arange(cls, start, end=None, step=1, dtype=None, requires_grad: bool = False) -> "Tensor":
+    def arange(cls, start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
         if end is None:
             start, end = 0, start
         data = np.arange(start, end, step)
@@ -132,26 +132,26 @@ class Tensor:
             dtype = int64 if data.dtype.kind in "iu" else float32
         return Tensor(data, requires_grad, dtype=dtype)
 
-    def _like(self, factory, **kwargs) -> "Tensor":
+    def _like(self, factory, **kwargs) -> Tensor:
         kwargs.setdefault("dtype", self.dtype)
         return factory(self.shape, **kwargs)
 
-    def empty_like(self, **kw) -> "Tensor":
+    def empty_like(self, **kw) -> Tensor:
         return self._like(Tensor.empty, **kw)
 
-    def zeros_like(self, **kw) -> "Tensor":
+    def zeros_like(self, **kw) -> Tensor:
         return self._like(Tensor.zeros, **kw)
 
-    def ones_like(self, **kw) -> "Tensor":
+    def ones_like(self, **kw) -> Tensor:
         return self._like(Tensor.ones, **kw)
 
-    def randn_like(self, **kw) -> "Tensor":
+    def randn_like(self, **kw) -> Tensor:
         return self._like(Tensor.randn, **kw)
 
-    def rand_like(self, **kw) -> "Tensor":
+    def rand_like(self, **kw) -> Tensor:
         return self._like(Tensor.rand, **kw)
 
-    def full_like(self, fill_value, **kw) -> "Tensor":
+    def full_like(self, fill_value, **kw) -> Tensor:
         kw.setdefault("dtype", self.dtype)
         return Tensor.full(self.shape, fill_value, **kw)
 
@@ -182,7 +182,7 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """The same storage, detached from the graph (as PyTorch's `.data`)."""
         return Tensor._wrap(self._data)
 
@@ -191,7 +191,7 @@ class Tensor:
         self._data = _to_array(value, None)
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     # ------------------------------------------------------------------ conversions
@@ -253,7 +253,7 @@ class Tensor:
     def __reduce__(self):
         return (_rebuild, (type(self), self._data, self.requires_grad))
 
-    def __deepcopy__(self, memo) -> "Tensor":
+    def __deepcopy__(self, memo) -> Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("only leaf tensors can be deep-copied (detach() first)")
         new = _rebuild(type(self), self._data.copy(), self.requires_grad)
@@ -287,7 +287,7 @@ class Tensor:
 
         run_backward(self, grad)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
             raise RuntimeError("requires_grad can only be changed on leaf tensors")
         if requires_grad and self._data.dtype.kind != "f":
@@ -295,7 +295,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         return Tensor._wrap(self._data)
 
     # ------------------------------------------------------------------ arithmetic
@@ -393,10 +393,10 @@ class Tensor:
     def log_softmax(self, dim: int = -1):
         return _ops.log_softmax(self, dim)
 
-    def argmax(self, dim=None, keepdims: bool = False) -> "Tensor":
+    def argmax(self, dim=None, keepdims: bool = False) -> Tensor:
         return Tensor._wrap(_arg_extreme(np.argmax, self._data, dim, keepdims))
 
-    def argmin(self, dim=None, keepdims: bool = False) -> "Tensor":
+    def argmin(self, dim=None, keepdims: bool = False) -> Tensor:
         return Tensor._wrap(_arg_extreme(np.argmin, self._data, dim, keepdims))
 
     # ------------------------------------------------------------------ shape ops
@@ -437,7 +437,7 @@ class Tensor:
         return _ops.getitem(self, index)
 
     # ------------------------------------------------------------------ non-differentiable
-    def _compare(self, other, op) -> "Tensor":
+    def _compare(self, other, op) -> Tensor:
         return Tensor._wrap(np.asarray(op(self._data, other._data if isinstance(other, Tensor) else other)))
 
     def __eq__(self, other):
@@ -458,22 +458,22 @@ class Tensor:
     def __ge__(self, other):
         return self._compare(other, np.greater_equal)
 
-    def to(self, dtype) -> "Tensor":
+    def to(self, dtype) -> Tensor:
         dtype = as_dtype(dtype)
         if dtype == self.dtype:
             return self
         return Tensor._wrap(self._data.astype(dtype))
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(float64)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(int64)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(bool_)
 
     def all(self) -> builtins.bool:
@@ -490,7 +490,7 @@ class Tensor:
                 f"{name}: in-place operation on {what}; wrap it in `with no_grad():`"
             )
 
-    def _write(self, name: str, values) -> "Tensor":
+    def _write(self, name: str, values) -> Tensor:
         self._check_inplace(name)
         values = values._data if isinstance(values, Tensor) else values
         try:
@@ -502,34 +502,34 @@ class Tensor:
             ) from None
         return self
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src) -> Tensor:
         return self._write("copy_", src)
 
-    def fill_(self, value) -> "Tensor":
+    def fill_(self, value) -> Tensor:
         return self._write("fill_", value)
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self._write("zero_", 0)
 
-    def add_(self, other, alpha: float = 1) -> "Tensor":
+    def add_(self, other, alpha: float = 1) -> Tensor:
         return self._write("add_", self._data + alpha * _value(other))
 
-    def sub_(self, other, alpha: float = 1) -> "Tensor":
+    def sub_(self, other, alpha: float = 1) -> Tensor:
         return self._write("sub_", self._data - alpha * _value(other))
 
-    def mul_(self, other) -> "Tensor":
+    def mul_(self, other) -> Tensor:
         return self._write("mul_", self._data * _value(other))
 
-    def div_(self, other) -> "Tensor":
+    def div_(self, other) -> Tensor:
         return self._write("div_", self._data / _value(other))
 
-    def clamp_(self, min=None, max=None) -> "Tensor":
+    def clamp_(self, min=None, max=None) -> Tensor:
         return self._write("clamp_", np.clip(self._data, min, max))
 
-    def uniform_(self, low: float = 0.0, high: float = 1.0) -> "Tensor":
+    def uniform_(self, low: float = 0.0, high: float = 1.0) -> Tensor:
         return self._write("uniform_", rng.generator().uniform(low, high, self.shape))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         return self._write("normal_", rng.generator().normal(mean, std, self.shape))
 
     def __setitem__(self, index, value) -> None:

@@ -20,7 +20,7 @@ class set_grad_enabled:
         self.prev = _enabled
         _enabled = bool(mode)
 
-    def __enter__(self) -> "set_grad_enabled":
+    def __enter__(self) -> set_grad_enabled:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -12,9 +12,9 @@ import math
 
 import numpy as np
 
+from ..tensor import Tensor
 from . import grad_mode
 from .engine import Node
-from ..tensor import Tensor
 
 DIFFERENTIABLE_OPS: dict = {}
 

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from .. import rng
-from ..tensor import Tensor
 from ..checking import CheckReport
+from ..tensor import Tensor
 from .module import Buffer, Module, Parameter
 
 
