@@ -315,7 +315,12 @@ def matmul(a, b) -> Tensor:
                 -1, x.shape[0]
             ).sum(axis=0)
         if isinstance(b, Tensor) and b.requires_grad:
-            gb = np.swapaxes(x2, -1, -2) @ g2
+            if y2.ndim == 2 and x2.ndim == 2 and not y2.flags.c_contiguous:
+                # b is a transposed view (Linear's weight.T): produce its gradient in the
+                # same layout, so the transpose's backward hands back a C-ordered array
+                gb = np.swapaxes(np.swapaxes(g2, -1, -2) @ x2, -1, -2)
+            else:
+                gb = np.swapaxes(x2, -1, -2) @ g2
             gb = unbroadcast(gb, y2.shape).reshape(y.shape) if y.ndim > 1 else gb.reshape(
                 -1, y.shape[0]
             ).sum(axis=0)
