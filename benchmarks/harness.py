@@ -29,18 +29,21 @@ class Case:
         return ours / base if ours and base else None
 
 
-def median_seconds(fns: dict, repeats: int, warmup: int = 3) -> dict:
-    """Median wall time of each callable; each round runs every contender once, so
-    machine noise falls on all of them alike."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
+def median_seconds(fns: dict, repeats: int, block: int = 6) -> dict:
+    """Median wall time of each callable over `repeats` timed calls.
+
+    Contenders take turns in blocks: each block starts with one untimed call, because
+    the previous contender's thread pool (OpenBLAS, OpenMP) may still be spinning on
+    the two cores; alternating blocks lets slow drifts of the machine hit all alike.
+    """
     samples: dict = {label: [] for label in fns}
-    for _ in range(repeats):
+    while any(len(s) < repeats for s in samples.values()):
         for label, fn in fns.items():
-            start = time.perf_counter()
             fn()
-            samples[label].append(time.perf_counter() - start)
+            for _ in range(block - 1):
+                start = time.perf_counter()
+                fn()
+                samples[label].append(time.perf_counter() - start)
     return {label: statistics.median(s) for label, s in samples.items()}
 
 

@@ -511,17 +511,29 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self._write("zero_", 0)
 
+    def _update(self, name: str, ufunc, other) -> Tensor:
+        """self = ufunc(self, other), computed straight into this tensor's storage."""
+        self._check_inplace(name)
+        try:
+            ufunc(self._data, _value(other), out=self._data, casting="same_kind")
+        except ValueError:
+            raise ValueError(
+                f"{name}: cannot combine a tensor of shape {self.shape} in place with "
+                f"shape {np.shape(_value(other))}"
+            ) from None
+        return self
+
     def add_(self, other, alpha: float = 1) -> Tensor:
-        return self._write("add_", self._data + alpha * _value(other))
+        return self._update("add_", np.add, other if alpha == 1 else alpha * _value(other))
 
     def sub_(self, other, alpha: float = 1) -> Tensor:
-        return self._write("sub_", self._data - alpha * _value(other))
+        return self._update("sub_", np.subtract, other if alpha == 1 else alpha * _value(other))
 
     def mul_(self, other) -> Tensor:
-        return self._write("mul_", self._data * _value(other))
+        return self._update("mul_", np.multiply, other)
 
     def div_(self, other) -> Tensor:
-        return self._write("div_", self._data / _value(other))
+        return self._update("div_", np.divide, other)
 
     def clamp_(self, min=None, max=None) -> Tensor:
         return self._write("clamp_", np.clip(self._data, min, max))

@@ -170,6 +170,12 @@ CASES = {
         ("middle dim", lambda a: a.softmax(dim=1), [r(2, 3, 4)]),
         ("large inputs", lambda a: a.softmax(-1), [r(2, 5) + 500.0]),
     ],
+    "cross_entropy": [
+        ("2-d", lambda a: ops.cross_entropy(a, np.array([0, 2, 1])), [r(3, 4)]),
+        ("3-d, repeated class", lambda a: ops.cross_entropy(a, np.array([[1, 1], [0, 3]])),
+         [r(2, 2, 4)]),
+        ("large logits", lambda a: ops.cross_entropy(a, np.array([2, 0])), [r(2, 3) * 100.0]),
+    ],
     "log_softmax": [
         ("last dim", lambda a: a.log_softmax(-1), [r(2, 3, 4)]),
         ("dim 0", lambda a: a.log_softmax(0), [r(2, 3, 4)]),

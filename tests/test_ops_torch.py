@@ -87,6 +87,11 @@ CASES = [
     ("min", "all", lambda a: a.min(), SAME, [distinct(2, 3, 4)]),
     ("softmax", "dim 1", lambda a: a.softmax(1), lambda a: a.softmax(1), [r(2, 3, 4)]),
     ("softmax", "large", lambda a: a.softmax(-1), lambda a: a.softmax(-1), [r(2, 5) * 300]),
+    ("cross_entropy", "class dim last",
+     lambda a: ops.cross_entropy(a, np.array([[1, 0, 3], [2, 2, 0]])),
+     lambda a: torch.nn.functional.cross_entropy(
+         a.permute(0, 2, 1), torch.tensor([[1, 0, 3], [2, 2, 0]]), reduction="none"),
+     [r(2, 3, 4)]),
     ("log_softmax", "dim -1", lambda a: a.log_softmax(-1), lambda a: a.log_softmax(-1),
      [r(2, 3, 4)]),
     ("log_softmax", "large", lambda a: a.log_softmax(0), lambda a: a.log_softmax(0),

@@ -44,8 +44,11 @@ def run_backward(root, gradient: np.ndarray) -> None:
     """Propagate `gradient` from tensor `root` to every leaf that requires grad."""
     from ..tensor import Tensor
 
+    # Arrays a leaf's .grad may adopt without a copy are fresh ones that no other leaf
+    # holds yet; the caller's own `gradient` is never adopted.
+    claimed = {id(_owner(gradient))}
     if root.grad_fn is None:
-        _accumulate(root, gradient, Tensor)
+        _accumulate(root, gradient, Tensor, claimed)
         return
     pending = {root.grad_fn: gradient}
     for node in _topological_order(root.grad_fn):
@@ -57,19 +60,38 @@ def run_backward(root, gradient: np.ndarray) -> None:
                 continue
             fn = tensor.grad_fn
             if fn is None:
-                _accumulate(tensor, input_grad, Tensor)
+                _accumulate(tensor, input_grad, Tensor, claimed)
             else:
                 previous = pending.get(fn)
                 pending[fn] = input_grad if previous is None else previous + input_grad
 
 
-def _accumulate(leaf, grad: np.ndarray, tensor_cls) -> None:
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns `array`'s memory (numpy keeps views pointing at the owner)."""
+    return array if array.base is None else array.base
+
+
+def _accumulate(leaf, grad: np.ndarray, tensor_cls, claimed: set) -> None:
     """Add `grad` into `leaf.grad` (gradients of leaves accumulate across backward calls)."""
-    if grad.shape != leaf._data.shape:
-        grad = np.broadcast_to(grad, leaf._data.shape)
-    if leaf.grad is None:
-        leaf.grad = tensor_cls._wrap(np.array(grad, dtype=leaf._data.dtype))
-    else:
+    data = leaf._data
+    if grad.shape != data.shape:
+        grad = np.broadcast_to(grad, data.shape)
+    if leaf.grad is not None:
+        # out of place: the old array may be adopted, and still pending for another node
         total = leaf.grad._data + grad
-        # .grad keeps the leaf's dtype (a float64 upstream must not promote a float32 grad)
-        leaf.grad._data = total if total.dtype == leaf._data.dtype else total.astype(leaf._data.dtype)
+        leaf.grad._data = total if total.dtype == data.dtype else total.astype(data.dtype)
+        return
+    owner = _owner(grad)
+    adoptable = (
+        grad.dtype == data.dtype
+        and grad.flags.c_contiguous
+        and grad.flags.writeable
+        and isinstance(owner, np.ndarray)
+        and owner.size == grad.size
+        and id(owner) not in claimed
+    )
+    if adoptable:
+        claimed.add(id(owner))
+    else:
+        grad = np.array(grad, dtype=data.dtype)
+    leaf.grad = tensor_cls._wrap(grad)

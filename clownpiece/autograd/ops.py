@@ -455,6 +455,26 @@ def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
     return _result(data, (a,), backward, "LogSoftmax")
 
 
+@differentiable
+def cross_entropy(logits: Tensor, classes: np.ndarray) -> Tensor:
+    """Per-sample -log softmax(logits)[class], class dim last; `classes` are valid int indices."""
+    x = logits._data
+    shifted = x - x.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=-1, keepdims=True)
+    picked = np.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0]
+    data = np.log(total[..., 0]) - picked
+
+    def backward(g):
+        grad = exp / total  # softmax
+        np.put_along_axis(
+            grad, classes[..., None], np.take_along_axis(grad, classes[..., None], -1) - 1, -1
+        )
+        return (grad * g[..., None],)
+
+    return _result(data, (logits,), backward, "CrossEntropy")
+
+
 # --------------------------------------------------------------------------- shape ops
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.ops import cross_entropy
 from ..tensor import Tensor
 from .module import Module
 
@@ -41,13 +42,10 @@ class MSELoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Cross-entropy of logits (..., C) against integer class targets (...), via log-softmax."""
+    """Cross-entropy of logits (..., C) against integer class targets (...), via log-sum-exp."""
 
     def forward(self, logits: Tensor, target: Tensor) -> Tensor:
-        classes = class_indices(logits, target)
-        log_probs = logits.log_softmax(dim=-1).reshape(-1, logits.shape[-1])
-        picked = log_probs[np.arange(classes.size), classes.reshape(-1)]
-        return self._reduce(-picked.reshape(classes.shape))
+        return self._reduce(cross_entropy(logits, class_indices(logits, target)))
 
 
 def class_indices(logits: Tensor, target) -> np.ndarray:
