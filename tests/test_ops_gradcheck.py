@@ -123,6 +123,8 @@ CASES = {
         ("1-D @ 2-D", lambda a, b: a @ b, [r(4), r(4, 5)]),
         ("2-D @ 1-D", lambda a, b: a @ b, [r(3, 4), r(4)]),
         ("batched @ 2-D", lambda a, b: a @ b, [r(2, 3, 4), r(4, 5)]),
+        ("4-D @ transposed 2-D (Linear)", lambda a, b: a @ b.transpose(), [r(2, 2, 3, 4), r(5, 4)]),
+        ("2-D @ transposed 2-D", lambda a, b: a @ b.transpose(), [r(3, 4), r(5, 4)]),
         ("2-D @ batched", lambda a, b: a.matmul(b), [r(3, 4), r(2, 4, 5)]),
         ("batched @ batched", lambda a, b: a @ b, [r(2, 3, 4), r(2, 4, 5)]),
         ("broadcast batch dims", lambda a, b: a @ b, [r(2, 1, 3, 4), r(5, 4, 2)]),

@@ -290,8 +290,12 @@ def matmul(a, b) -> Tensor:
     x, y = _array(a), _array(b)
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         raise ValueError("matmul: both operands need at least 1 dimension, got a scalar")
+    stacked = np.ndim(x) > 2 and np.ndim(y) == 2  # (..., k) @ (k, n): one 2-D product
     try:
-        data = np.matmul(x, y)
+        if stacked:
+            data = (x.reshape(-1, x.shape[-1]) @ y).reshape(*x.shape[:-1], y.shape[-1])
+        else:
+            data = np.matmul(x, y)
     except ValueError:
         raise ValueError(
             f"matmul: shapes {tuple(np.shape(x))} and {tuple(np.shape(y))} are not aligned "
@@ -301,6 +305,8 @@ def matmul(a, b) -> Tensor:
         ) from None
 
     def backward(g):
+        if stacked:
+            return _stacked_matmul_backward(g)
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = g
@@ -324,6 +330,16 @@ def matmul(a, b) -> Tensor:
             gb = unbroadcast(gb, y2.shape).reshape(y.shape) if y.ndim > 1 else gb.reshape(
                 -1, y.shape[0]
             ).sum(axis=0)
+        return ga, gb
+
+    def _stacked_matmul_backward(g):
+        g2 = g.reshape(-1, g.shape[-1])
+        ga = gb = None
+        if isinstance(a, Tensor) and a.requires_grad:
+            ga = (g2 @ y.T).reshape(x.shape)
+        if isinstance(b, Tensor) and b.requires_grad:
+            x2 = x.reshape(-1, x.shape[-1])
+            gb = (g2.T @ x2).T if not y.flags.c_contiguous else x2.T @ g2
         return ga, gb
 
     return _result(data, (_tensor_or_none(a), _tensor_or_none(b)), backward, "Matmul")
