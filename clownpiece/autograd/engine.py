@@ -24,18 +24,19 @@ class Node:
 def _topological_order(root: Node) -> list:
     """Nodes ordered so that each comes before every node it feeds gradient into."""
     order, visited, stack = [], set(), [(root, False)]
+    push, pop, finish, visit = stack.append, stack.pop, order.append, visited.add
     while stack:
-        node, expanded = stack.pop()
+        node, expanded = pop()
         if expanded:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for tensor in node.inputs:
-            if tensor is not None and tensor.grad_fn is not None and tensor.grad_fn not in visited:
-                stack.append((tensor.grad_fn, False))
+            finish(node)
+        elif node not in visited:
+            visit(node)
+            push((node, True))
+            for tensor in node.inputs:
+                if tensor is not None:
+                    fn = tensor.grad_fn
+                    if fn is not None and fn not in visited:
+                        push((fn, False))
     order.reverse()
     return order
 

@@ -316,7 +316,7 @@ def matmul(a, b) -> Tensor:
             g2 = np.expand_dims(g2, -2)
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
-            ga = g2 @ np.swapaxes(y2, -1, -2)
+            ga = g2 @ y2.swapaxes(-1, -2)
             ga = unbroadcast(ga, x2.shape).reshape(x.shape) if x.ndim > 1 else ga.reshape(
                 -1, x.shape[0]
             ).sum(axis=0)
@@ -324,9 +324,9 @@ def matmul(a, b) -> Tensor:
             if y2.ndim == 2 and x2.ndim == 2 and not y2.flags.c_contiguous:
                 # b is a transposed view (Linear's weight.T): produce its gradient in the
                 # same layout, so the transpose's backward hands back a C-ordered array
-                gb = np.swapaxes(np.swapaxes(g2, -1, -2) @ x2, -1, -2)
+                gb = (g2.swapaxes(-1, -2) @ x2).swapaxes(-1, -2)
             else:
-                gb = np.swapaxes(x2, -1, -2) @ g2
+                gb = x2.swapaxes(-1, -2) @ g2
             gb = unbroadcast(gb, y2.shape).reshape(y.shape) if y.ndim > 1 else gb.reshape(
                 -1, y.shape[0]
             ).sum(axis=0)
@@ -478,14 +478,13 @@ def cross_entropy(logits: Tensor, classes: np.ndarray) -> Tensor:
     shifted = x - x.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     total = exp.sum(axis=-1, keepdims=True)
-    picked = np.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0]
+    rows, picks = np.arange(classes.size), classes.reshape(-1)
+    picked = shifted.reshape(-1, x.shape[-1])[rows, picks].reshape(classes.shape)
     data = np.log(total[..., 0]) - picked
 
     def backward(g):
-        grad = exp / total  # softmax
-        np.put_along_axis(
-            grad, classes[..., None], np.take_along_axis(grad, classes[..., None], -1) - 1, -1
-        )
+        grad = exp / total  # softmax, minus one at each sample's class
+        grad.reshape(-1, x.shape[-1])[rows, picks] -= 1
         return (grad * g[..., None],)
 
     return _result(data, (logits,), backward, "CrossEntropy")
@@ -523,9 +522,9 @@ def transpose(a: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     x = a._data
     if x.ndim < 2:
         return _result(x, (a,), lambda g: (g,), "Transpose")
-    d0, d1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
-    data = np.swapaxes(x, d0, d1)
-    return _result(data, (a,), lambda g: (np.swapaxes(g, d0, d1),), "Transpose")
+    if (dim0, dim1) != (-2, -1):
+        dim0, dim1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
+    return _result(x.swapaxes(dim0, dim1), (a,), lambda g: (g.swapaxes(dim0, dim1),), "Transpose")
 
 
 @differentiable
