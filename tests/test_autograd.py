@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from seed_examples import Tanh
 
 import clownpiece as cp
 import clownpiece.autograd
@@ -247,21 +248,6 @@ def test_grad_mode_importable_from_both_places():
 
 
 # ------------------------------------------------------------------ Function
-
-
-class Tanh(Function):
-    """The seed's example: forward saves the output, backward is g * (1 - y^2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = x.tanh()
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (y,) = ctx.saved_tensors
-        return grad_output * (1 - y * y)
 
 
 def test_user_function_matches_builtin_tanh():

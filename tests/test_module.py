@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+from seed_examples import ModuleSkeleton as Skeleton
 
 import clownpiece as cp
 from clownpiece.nn import Buffer, Linear, Module, Parameter, Tanh, checks
@@ -32,55 +33,6 @@ SIMPLENET_TEXT = """SimpleNet(
   (activation): ReLU()
   (layer2): Linear(in_features=128, out_features=10, bias=True)
 )"""
-
-
-class Skeleton:
-    """The seed's empty skeleton: every method is `pass`."""
-
-    def __init__(self):
-        pass
-
-    def __setattr__(self, name, value):
-        pass
-
-    def __getattr__(self, name):
-        pass
-
-    def register_parameter(self, name, param):
-        pass
-
-    def register_buffer(self, name, buffer):
-        pass
-
-    def parameters(self, recursive=True):
-        pass
-
-    def named_parameters(self, recursive=True):
-        pass
-
-    def buffers(self, recursive=True):
-        pass
-
-    def named_buffers(self, recursive=True):
-        pass
-
-    def modules(self, recursive=True):
-        pass
-
-    def named_modules(self, recursive=True):
-        pass
-
-    def state_dict(self):
-        pass
-
-    def load_state_dict(self, state, strict=True):
-        pass
-
-    def __repr__(self):
-        pass
-
-    def extra_repr(self):
-        return ""
 
 
 # ---------------------------------------------------------------------------- seed examples

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from seed_examples import ModuleSkeleton as Skeleton
 
 import clownpiece as cp
 from clownpiece.nn import Buffer, Linear, Module, Parameter, checks
@@ -16,26 +17,6 @@ class Net(Module):
         self.fc2 = Linear(3, 2)
         self.register_buffer("steps", Buffer(cp.zeros(1)))
         self.register_buffer("cache", cp.zeros(2), persistent=False)
-
-
-class Skeleton:
-    def __init__(self):
-        pass
-
-    def __setattr__(self, name, value):
-        pass
-
-    def __getattr__(self, name):
-        pass
-
-    def register_parameter(self, name, param):
-        pass
-
-    def state_dict(self):
-        pass
-
-    def load_state_dict(self, state, strict=True):
-        pass
 
 
 def snapshot(m):
