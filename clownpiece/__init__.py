@@ -1,6 +1,6 @@
 """clownpiece: a numpy-backed tensor with autograd, and a PyTorch-style module system."""
 
-from . import nn
+from . import data, nn
 from .autograd import (
     Function,
     enable_grad,
@@ -41,7 +41,7 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Tensor", "arange", "bool_", "cat", "empty", "empty_like", "enable_grad",
+    "Function", "Tensor", "arange", "bool_", "cat", "data", "empty", "empty_like", "enable_grad",
     "float32", "float64", "full", "full_like", "gradcheck", "int32", "int64",
     "is_grad_enabled", "load", "manual_seed", "maximum", "nn", "no_grad", "ones",
     "ones_like", "rand", "rand_like", "randn", "randn_like", "save", "set_grad_enabled",
