@@ -7,9 +7,14 @@ registers exactly such a script (``const THEBE_JS_URL = ...``), so every page
 loaded it twice and the browser reported ``Identifier 'THEBE_JS_URL' has
 already been declared``.  We drop the builder's ``None`` copies; Sphinx re-adds
 each of them once, from the registry, before writing.
+
+Live training progress (``clownpiece.data.progress``) leaves one empty text
+output in a stored notebook; ``_drop_empty_text_outputs`` keeps it off the page.
 """
 
 from __future__ import annotations
+
+from docutils import nodes
 
 
 def _drop_unnamed_inline_scripts(app, env, docnames):
@@ -28,7 +33,15 @@ def _drop_unnamed_inline_scripts(app, env, docnames):
     ]
 
 
+def _drop_empty_text_outputs(app, doctree):
+    for block in list(doctree.findall(nodes.literal_block)):
+        classes = block.get("classes", [])
+        if "output" in classes and "text_plain" in classes and not block.astext().strip():
+            block.parent.remove(block)
+
+
 def setup(app):
     # after sphinx-thebe's own env-before-read-docs handler (default priority 500)
     app.connect("env-before-read-docs", _drop_unnamed_inline_scripts, priority=900)
+    app.connect("doctree-read", _drop_empty_text_outputs)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
