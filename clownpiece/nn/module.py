@@ -179,6 +179,7 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def _check_name(self, kind: str, name: Any, registry: str) -> None:
+        """A registrable name: a non-empty str without '.', not an ordinary attribute."""
         if "_parameters" not in self.__dict__:
             raise _not_initialised(self)
         if not isinstance(name, str):
@@ -193,25 +194,24 @@ class Module:
                 f"cannot register a {kind} with that name"
             )
 
+    def _register(self, kind: str, registry: str, name: Any, value: Any, expected: type) -> None:
+        """Validate `name` and `value` (an `expected` instance or None), then store it."""
+        self._check_name(kind, name, registry)
+        if value is not None and not isinstance(value, expected):
+            what = "child module" if kind == "module" else kind
+            raise TypeError(
+                f"cannot register {type(value).__name__} as {what} '{name}' of "
+                f"{type(self).__name__} (a {expected.__name__} or None is expected)"
+            )
+        self.__dict__[registry][name] = value
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` (or a `None` placeholder for a disabled optional weight)."""
-        self._check_name("parameter", name, "_parameters")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot register {type(param).__name__} as parameter '{name}' of "
-                f"{type(self).__name__} (a Parameter or None is expected)"
-            )
-        self._parameters[name] = param
+        self._register("parameter", "_parameters", name, param, Parameter)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a non-learnable tensor; non-persistent buffers stay out of `state_dict`."""
-        self._check_name("buffer", name, "_buffers")
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"cannot register {type(tensor).__name__} as buffer '{name}' of "
-                f"{type(self).__name__} (a Tensor or None is expected)"
-            )
-        self._buffers[name] = tensor
+        self._register("buffer", "_buffers", name, tensor, Tensor)
         if persistent:
             self._non_persistent_buffers.discard(name)
         else:
@@ -219,13 +219,7 @@ class Module:
 
     def register_module(self, name: str, module: Module | None) -> None:
         """Register a child module (or a `None` placeholder)."""
-        self._check_name("module", name, "_modules")
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(
-                f"cannot register {type(module).__name__} as child module '{name}' of "
-                f"{type(self).__name__} (a Module or None is expected)"
-            )
-        self._modules[name] = module
+        self._register("module", "_modules", name, module, Module)
 
     register_modules = register_module  # the course's spelling
     add_module = register_module  # PyTorch's older spelling
