@@ -10,11 +10,18 @@ from ...tensor import Tensor
 from .core import _result, differentiable, normalize_dims
 
 
-def _expand_reduced(g: np.ndarray, axes, keepdims: bool, shape: tuple) -> np.ndarray:
-    """Re-insert reduced axes into `g` so it broadcasts against the input's `shape`."""
+def _expand_reduced(g: np.ndarray, axes, keepdims: bool) -> np.ndarray:
+    """Re-insert reduced axes into `g` so it broadcasts against the input."""
     if axes is not None and not keepdims:
         g = np.expand_dims(g, axes)
     return g
+
+
+def _spread(g: np.ndarray, axes, keepdims: bool, shape: tuple) -> np.ndarray:
+    """The gradient of a sum-like reduction: `g` repeated over the reduced axes."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g if axes is None else _expand_reduced(g, axes, keepdims)
+    return out
 
 
 @differentiable
@@ -22,13 +29,7 @@ def sum(a: Tensor, dim=None, keepdims: bool = False) -> Tensor:
     x = a._data
     axes = normalize_dims(dim, x.ndim, "sum")
     data = np.asarray(x.sum(axis=axes, keepdims=keepdims))
-    shape = x.shape
-    return _result(
-        data,
-        (a,),
-        lambda g: (np.broadcast_to(_expand_reduced(g, axes, keepdims, shape), shape),),
-        "Sum",
-    )
+    return _result(data, (a,), lambda g: (_spread(g, axes, keepdims, x.shape),), "Sum")
 
 
 @differentiable
@@ -36,13 +37,8 @@ def mean(a: Tensor, dim=None, keepdims: bool = False) -> Tensor:
     x = a._data
     axes = normalize_dims(dim, x.ndim, "mean")
     data = np.asarray(x.mean(axis=axes, keepdims=keepdims))
-    shape = x.shape
     count = x.size // builtins.max(data.size, 1) if x.size else 1
-
-    def backward(g):
-        return (np.broadcast_to(_expand_reduced(g, axes, keepdims, shape) / count, shape),)
-
-    return _result(data, (a,), backward, "Mean")
+    return _result(data, (a,), lambda g: (_spread(g / count, axes, keepdims, x.shape),), "Mean")
 
 
 @differentiable
@@ -58,7 +54,7 @@ def var(a: Tensor, dim=None, keepdims: bool = False, unbiased: bool = True) -> T
     scale = 2 / (count - ddof) if count > ddof else np.nan
 
     def backward(g):
-        return (_expand_reduced(g, axes, keepdims, x.shape) * centered * scale,)
+        return (_expand_reduced(g, axes, keepdims) * centered * scale,)
 
     return _result(data, (a,), backward, "Var")
 
@@ -73,7 +69,7 @@ def _extreme(a: Tensor, dim, keepdims: bool, pick, name: str) -> Tensor:
         hit = x == full
         # ties share the gradient equally
         share = hit / hit.sum(axis=axes, keepdims=True)
-        return (_expand_reduced(g, axes, keepdims, x.shape) * share,)
+        return (_expand_reduced(g, axes, keepdims) * share,)
 
     return _result(data, (a,), backward, name.capitalize())
 
