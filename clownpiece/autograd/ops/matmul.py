@@ -13,9 +13,9 @@ def matmul(a, b) -> Tensor:
     x, y = _array(a), _array(b)
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         raise ValueError("matmul: both operands need at least 1 dimension, got a scalar")
-    stacked = np.ndim(x) > 2 and np.ndim(y) == 2  # (..., k) @ (k, n): one 2-D product
+    flat = np.ndim(x) >= 2 and np.ndim(y) == 2  # (..., k) @ (k, n) as one 2-D product
     try:
-        if stacked:
+        if flat:
             data = (x.reshape(-1, x.shape[-1]) @ y).reshape(*x.shape[:-1], y.shape[-1])
         else:
             data = np.matmul(x, y)
@@ -27,9 +27,19 @@ def matmul(a, b) -> Tensor:
             f"{np.shape(y)[0 if np.ndim(y) == 1 else -2]})"
         ) from None
 
-    def backward(g):
-        if stacked:
-            return _stacked_matmul_backward(g)
+    def flat_backward(g):
+        g2 = g.reshape(-1, g.shape[-1])
+        ga = gb = None
+        if isinstance(a, Tensor) and a.requires_grad:
+            ga = (g2 @ y.T).reshape(x.shape)
+        if isinstance(b, Tensor) and b.requires_grad:
+            x2 = x.reshape(-1, x.shape[-1])
+            # a transposed right operand (Linear's weight.T) gets its gradient in the same
+            # layout, so the transpose's backward hands back a C-ordered array
+            gb = x2.T @ g2 if y.flags.c_contiguous else (g2.T @ x2).T
+        return ga, gb
+
+    def general_backward(g):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = g
@@ -44,25 +54,11 @@ def matmul(a, b) -> Tensor:
                 -1, x.shape[0]
             ).sum(axis=0)
         if isinstance(b, Tensor) and b.requires_grad:
-            if y2.ndim == 2 and x2.ndim == 2 and not y2.flags.c_contiguous:
-                # b is a transposed view (Linear's weight.T): produce its gradient in the
-                # same layout, so the transpose's backward hands back a C-ordered array
-                gb = (g2.swapaxes(-1, -2) @ x2).swapaxes(-1, -2)
-            else:
-                gb = x2.swapaxes(-1, -2) @ g2
+            gb = x2.swapaxes(-1, -2) @ g2
             gb = unbroadcast(gb, y2.shape).reshape(y.shape) if y.ndim > 1 else gb.reshape(
                 -1, y.shape[0]
             ).sum(axis=0)
         return ga, gb
 
-    def _stacked_matmul_backward(g):
-        g2 = g.reshape(-1, g.shape[-1])
-        ga = gb = None
-        if isinstance(a, Tensor) and a.requires_grad:
-            ga = (g2 @ y.T).reshape(x.shape)
-        if isinstance(b, Tensor) and b.requires_grad:
-            x2 = x.reshape(-1, x.shape[-1])
-            gb = (g2.T @ x2).T if not y.flags.c_contiguous else x2.T @ g2
-        return ga, gb
-
+    backward = flat_backward if flat else general_backward
     return _result(data, (_tensor_or_none(a), _tensor_or_none(b)), backward, "Matmul")
