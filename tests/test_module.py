@@ -160,6 +160,16 @@ def test_forgetting_super_init_is_a_clear_error():
     assert "Forgetful" in str(info.value)
 
 
+def test_a_module_without_super_init_still_prints_and_says_why():
+    class Quiet(Module):
+        def __init__(self):
+            pass
+
+    assert repr(Quiet()) == "Quiet(<super().__init__() was not called>)"
+    with pytest.raises(RuntimeError, match=r"call super\(\).__init__\(\) first in Quiet"):
+        Quiet()(cp.ones(1))
+
+
 @pytest.mark.parametrize("register", ["register_parameter", "register_buffer", "register_module"])
 def test_register_validates_names(register):
     m = Linear(2, 2)

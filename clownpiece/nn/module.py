@@ -453,6 +453,8 @@ class Module:
         return type(self).__name__
 
     def __repr__(self) -> str:
+        if "_modules" not in self.__dict__:
+            return f"{type(self).__name__}(<super().__init__() was not called>)"
         out: list = []
         self._repr_into(out, "", "")
         return "\n".join(out)
