@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, where
 from . import init
+from .indices import integer_indices
 from .module import Buffer, Module, Parameter
 
 
@@ -74,16 +75,7 @@ class Embedding(Module):
         init.normal_(self.weight)
 
     def forward(self, indices) -> Tensor:
-        index = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
-        if index.dtype.kind == "f":
-            if not np.all(index == np.round(index)):
-                raise TypeError(f"{self!r} needs integer indices, got non-integral floats")
-            index = index.astype(np.int64)
-        elif index.dtype.kind not in "iu":
-            raise TypeError(f"{self!r} needs integer indices, got dtype {index.dtype}")
-        if index.size and (index.min() < 0 or index.max() >= self.num_embd):
-            bad = index[(index < 0) | (index >= self.num_embd)].reshape(-1)[0]
-            raise IndexError(f"{self!r}: index {bad} is out of range [0, {self.num_embd})")
+        index = integer_indices(indices, self.num_embd, self, "index")
         return self.weight[index]
 
     def extra_repr(self) -> str:

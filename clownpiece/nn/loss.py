@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd.ops import cross_entropy
 from ..tensor import Tensor
+from .indices import integer_indices
 from .module import Module
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -58,15 +59,4 @@ def class_indices(logits: Tensor, target) -> np.ndarray:
             f"CrossEntropyLoss: logits of shape {tuple(logits.shape)} (classes last) need targets "
             f"of shape {tuple(logits.shape[:-1])}, got {values.shape}"
         )
-    if values.dtype.kind == "f":
-        if not np.all(values == np.round(values)):
-            raise ValueError("CrossEntropyLoss: targets must be integer class indices, got fractions")
-    elif values.dtype.kind not in "iu":
-        raise TypeError(f"CrossEntropyLoss: targets must be integers, got dtype {values.dtype}")
-    n_classes = logits.shape[-1]
-    if values.size and (values.min() < 0 or values.max() >= n_classes):
-        bad = values[(values < 0) | (values >= n_classes)].reshape(-1)[0]
-        raise IndexError(
-            f"CrossEntropyLoss: target {bad:g} is outside the valid classes [0, {n_classes})"
-        )
-    return values.astype(np.int64)
+    return integer_indices(values, logits.shape[-1], "CrossEntropyLoss", "target")
