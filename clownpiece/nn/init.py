@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .. import rng
 from ..autograd import no_grad
 from ..tensor import Tensor
 
@@ -124,7 +123,8 @@ def uniform_(tensor: Tensor, low: float = 0.0, high: float = 1.0) -> Tensor:
     _random(tensor, "uniform_")
     if not low <= high:
         raise ValueError(f"uniform_ needs low <= high, got low={low}, high={high}")
-    return _fill(tensor, rng.generator().uniform(low, high, tensor.shape))
+    with no_grad():
+        return tensor.uniform_(low, high)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -132,7 +132,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     _random(tensor, "normal_")
     if not std >= 0:
         raise ValueError(f"normal_ needs std >= 0, got std={std}")
-    return _fill(tensor, rng.generator().normal(mean, std, tensor.shape))
+    with no_grad():
+        return tensor.normal_(mean, std)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
