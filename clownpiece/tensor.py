@@ -283,9 +283,7 @@ class Tensor:
                     f"backward(): gradient has shape {grad.shape} but the tensor has shape "
                     f"{self.shape}"
                 )
-        from .autograd.engine import run_backward
-
-        run_backward(self, grad)
+        _engine.run_backward(self, grad)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
@@ -605,7 +603,8 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-from .autograd import grad_mode as _grad_mode  # noqa: E402  (autograd sits on top of Tensor)
+from .autograd import engine as _engine  # noqa: E402  (autograd sits on top of Tensor)
+from .autograd import grad_mode as _grad_mode  # noqa: E402
 from .autograd import ops as _ops  # noqa: E402
 
 cat, stack, where, maximum = _ops.cat, _ops.stack, _ops.where, _ops.maximum

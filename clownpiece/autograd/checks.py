@@ -13,14 +13,13 @@ from collections.abc import Callable
 import numpy as np
 
 from ..checking import CheckReport
+from ..tensor import Tensor
 from .function import Function
 from .gradcheck import gradcheck
 
 
 def _close(actual, expected, what: str, atol: float, rtol: float) -> None:
     """Raise AssertionError unless tensor `actual` matches `expected` in shape and value."""
-    from ..tensor import Tensor
-
     if not isinstance(actual, Tensor):
         raise AssertionError(f"{what} is {type(actual).__name__}, expected a Tensor")
     a, e = np.asarray(actual._data), np.asarray(expected._data)
@@ -32,15 +31,11 @@ def _close(actual, expected, what: str, atol: float, rtol: float) -> None:
 
 
 def _forward_values(apply, reference, rng) -> None:
-    from ..tensor import Tensor
-
     x = np.concatenate([np.linspace(-4, 4, 9), rng.standard_normal(7)]).astype(np.float32)
     _close(apply(Tensor(x)), reference(Tensor(x)), "output", atol=1e-5, rtol=1e-4)
 
 
 def _finite_differences(apply, reference, rng) -> None:
-    from ..tensor import Tensor
-
     x = Tensor(rng.standard_normal((3, 4)), requires_grad=True, dtype=np.float64)
     out = apply(x)
     if not isinstance(out, Tensor) or out.grad_fn is None:
@@ -54,8 +49,6 @@ def _finite_differences(apply, reference, rng) -> None:
 
 def _gradients(expression, x_data, w_data):
     """Values and gradients of `expression(x, w)` for fresh leaves x and w (float64)."""
-    from ..tensor import Tensor
-
     x = Tensor(x_data.copy(), requires_grad=True, dtype=np.float64)
     w = Tensor(w_data.copy(), requires_grad=True, dtype=np.float64)
     loss = expression(x, w)
@@ -78,8 +71,6 @@ def _larger_expression(apply, reference, rng) -> None:
 
 
 def _batch_shape(apply, reference, rng) -> None:
-    from ..tensor import Tensor
-
     data = rng.standard_normal((2, 3, 4)).astype(np.float32)
     weights = Tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
     grads = []

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..tensor import Tensor
+
 
 class Node:
     """One recorded operation: how to turn the output's gradient into its inputs' gradients."""
@@ -43,13 +45,11 @@ def _topological_order(root: Node) -> list:
 
 def run_backward(root, gradient: np.ndarray) -> None:
     """Propagate `gradient` from tensor `root` to every leaf that requires grad."""
-    from ..tensor import Tensor
-
     # Arrays a leaf's .grad may adopt without a copy are fresh ones that no other leaf
     # holds yet; the caller's own `gradient` is never adopted.
     claimed = {id(_owner(gradient))}
     if root.grad_fn is None:
-        _accumulate(root, gradient, Tensor, claimed)
+        _accumulate(root, gradient, claimed)
         return
     pending = {root.grad_fn: gradient}
     for node in _topological_order(root.grad_fn):
@@ -61,7 +61,7 @@ def run_backward(root, gradient: np.ndarray) -> None:
                 continue
             fn = tensor.grad_fn
             if fn is None:
-                _accumulate(tensor, input_grad, Tensor, claimed)
+                _accumulate(tensor, input_grad, claimed)
             else:
                 previous = pending.get(fn)
                 pending[fn] = input_grad if previous is None else previous + input_grad
@@ -72,7 +72,7 @@ def _owner(array: np.ndarray) -> np.ndarray:
     return array if array.base is None else array.base
 
 
-def _accumulate(leaf, grad: np.ndarray, tensor_cls, claimed: set) -> None:
+def _accumulate(leaf, grad: np.ndarray, claimed: set) -> None:
     """Add `grad` into `leaf.grad` (gradients of leaves accumulate across backward calls)."""
     data = leaf._data
     if grad.shape != data.shape:
@@ -95,4 +95,4 @@ def _accumulate(leaf, grad: np.ndarray, tensor_cls, claimed: set) -> None:
         claimed.add(id(owner))
     else:
         grad = np.array(grad, dtype=data.dtype)
-    leaf.grad = tensor_cls._wrap(grad)
+    leaf.grad = Tensor._wrap(grad)

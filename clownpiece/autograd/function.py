@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..tensor import Tensor
 from . import grad_mode
 from .engine import Node
 
@@ -35,8 +36,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any):
-        from ..tensor import Tensor
-
         ctx = Context()
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args, **kwargs)

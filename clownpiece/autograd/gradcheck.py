@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..tensor import Tensor
+
 
 def gradcheck(
     fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
@@ -16,8 +18,6 @@ def gradcheck(
     Inputs are float64 Tensors; those with `requires_grad` are checked. The output may be
     any shape: it is reduced against a fixed random weighting so every element counts.
     """
-    from ..tensor import Tensor
-
     checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     for t in checked:
         if t.dtype != np.float64:
