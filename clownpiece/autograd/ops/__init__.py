@@ -7,10 +7,8 @@ recorded, attaches a closure that maps the output's gradient to its inputs' grad
 
 from .core import (  # noqa: F401
     DIFFERENTIABLE_OPS,
-    _array,
     _result,
     differentiable,
-    normalize_dims,
     unbroadcast,
 )
 from .elementwise import (  # noqa: F401
@@ -37,8 +35,6 @@ from .matmul import (  # noqa: F401
     matmul,
 )
 from .reductions import (  # noqa: F401
-    _expand_reduced,
-    _extreme,
     cross_entropy,
     log_softmax,
     max,
@@ -49,8 +45,6 @@ from .reductions import (  # noqa: F401
     var,
 )
 from .shape import (  # noqa: F401
-    _is_basic,
-    _shape_arg,
     broadcast_to,
     cat,
     clone,
