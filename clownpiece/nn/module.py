@@ -341,20 +341,22 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
-        if "_forward_pre_hooks" not in d:
+        try:
+            pre_hooks, hooks = d["_forward_pre_hooks"], d["_forward_hooks"]
+        except KeyError:
             cls = type(self).__name__
             raise RuntimeError(
                 f"cannot call {cls}: Module.__init__() was never run; "
                 f"call super().__init__() first in {cls}.__init__"
-            )
-        if not (d["_forward_pre_hooks"] or d["_forward_hooks"]):
+            ) from None
+        if not (pre_hooks or hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(d["_forward_pre_hooks"].values()):
+        for hook in list(pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        for hook in list(d["_forward_hooks"].values()):
+        for hook in list(hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
