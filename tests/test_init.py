@@ -28,13 +28,13 @@ def test_reference_init_passes_its_check(name):
 
 @pytest.mark.parametrize("name", RANDOM)
 def test_cdf_distance_separates_correct_from_wrong_std(name):
-    kwargs, std, cdf = checks.INIT_TARGETS[name]
-    mean = -0.5 if name == "uniform_" else 0.0
+    target = checks.INIT_TARGETS[name]
     cp.manual_seed(3)
-    x = checks.draw(getattr(init, name), kwargs)
-    assert checks.cdf_distance(x, std, cdf, mean) < 0.0012  # the noise level, well below
+    x = checks.draw(getattr(init, name), target.kwargs)
+    assert checks.cdf_distance(x, target) < 0.0012  # the noise level, well below
     for factor in (0.95, 1.05):
-        assert checks.cdf_distance(mean + (x - mean) * factor, std, cdf, mean) > checks.CDF_THRESHOLD
+        stretched = target.mean + (x - target.mean) * factor
+        assert checks.cdf_distance(stretched, target) > checks.CDF_THRESHOLD
 
 
 def test_init_check_fails_on_skeleton_and_on_a_wrong_formula():
@@ -125,7 +125,7 @@ def test_in_place_under_no_grad_and_errors():
 def test_seeded_reproducibility_across_all_random_inits():
     def run():
         cp.manual_seed(11)
-        return [getattr(init, n)(Parameter(cp.empty(4, 5)), **checks.INIT_TARGETS[n][0])._data.copy() for n in RANDOM]
+        return [getattr(init, n)(Parameter(cp.empty(4, 5)), **checks.INIT_TARGETS[n].kwargs)._data.copy() for n in RANDOM]
 
     first, second = run(), run()
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))

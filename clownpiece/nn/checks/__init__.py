@@ -15,7 +15,15 @@ with the failures.  The unit tests run the same checks on the reference classes.
     check_cross_entropy(CrossEntropyLoss)
 """
 
-from .init import CDF_THRESHOLD, INIT_TARGETS, cdf_distance, check_init, draw
+from .init import (
+    CDF_THRESHOLD,
+    INIT_TARGETS,
+    InitTarget,
+    cdf_distance,
+    check_init,
+    draw,
+    empirical_cdf,
+)
 from .layers import (
     check_cross_entropy,
     check_layernorm,
@@ -26,7 +34,7 @@ from .layers import (
 from .modules import SIMPLENET_REPR, check_registration, check_repr, check_state_dict
 
 __all__ = [
-    "CDF_THRESHOLD", "INIT_TARGETS", "SIMPLENET_REPR", "cdf_distance", "check_cross_entropy",
+    "CDF_THRESHOLD", "INIT_TARGETS", "InitTarget", "SIMPLENET_REPR", "cdf_distance", "check_cross_entropy",
     "check_init", "check_layernorm", "check_linear", "check_registration", "check_repr",
-    "check_sequential", "check_state_dict", "check_tanh", "draw",
+    "check_sequential", "check_state_dict", "check_tanh", "draw", "empirical_cdf",
 ]

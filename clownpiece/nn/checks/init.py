@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,7 +15,6 @@ from ..module import Parameter
 
 # ---------------------------------------------------------------------------- init
 
-# name -> (target CDF given the tensor shape (10, 20), or None for constants)
 def _uniform_cdf(a: float, b: float) -> Callable:
     return lambda x: np.clip((x - a) / (b - a), 0.0, 1.0)
 
@@ -24,25 +24,52 @@ def _normal_cdf(std: float) -> Callable:
     return lambda x: 0.5 * (1 + erf(x / (std * math.sqrt(2))))
 
 
+class InitTarget(NamedTuple):
+    """How `check_init` calls one random init, and the distribution it must produce."""
+
+    kwargs: dict
+    mean: float
+    std: float
+    cdf: Callable
+
+    def grid(self) -> np.ndarray:
+        """601 points over mean ± 3 std, where the CDFs are compared (tails clipped off)."""
+        return np.linspace(self.mean - 3 * self.std, self.mean + 3 * self.std, 601)
+
+
 _FAN_IN, _FAN_OUT = 20, 10  # a (10, 20) weight
 _SQRT5_GAIN = math.sqrt(2 / (1 + 5))  # kaiming with a = sqrt(5), nonlinearity leaky_relu
-INIT_TARGETS: dict[str, tuple[dict, float, Callable]] = {
-    # name: (kwargs, std of the target, target CDF)
-    "uniform_": ({"low": -2.0, "high": 1.0}, math.sqrt(9 / 12), _uniform_cdf(-2.0, 1.0)),
-    "normal_": ({"mean": 0.0, "std": 2.0}, 2.0, _normal_cdf(2.0)),
-    "xavier_uniform_": ({"gain": 1.5}, 1.5 * math.sqrt(2 / 30), _uniform_cdf(-1.5 * math.sqrt(6 / 30), 1.5 * math.sqrt(6 / 30))),
-    "xavier_normal_": ({"gain": 1.5}, 1.5 * math.sqrt(2 / 30), _normal_cdf(1.5 * math.sqrt(2 / 30))),
-    "kaiming_uniform_": ({"a": math.sqrt(5)}, _SQRT5_GAIN / math.sqrt(_FAN_IN), _uniform_cdf(-_SQRT5_GAIN * math.sqrt(3 / 20), _SQRT5_GAIN * math.sqrt(3 / 20))),
-    "kaiming_normal_": ({"mode": "fan_out", "nonlinearity": "relu"}, math.sqrt(2 / _FAN_OUT), _normal_cdf(math.sqrt(2 / _FAN_OUT))),
+_XAVIER_STD = 1.5 * math.sqrt(2 / (_FAN_IN + _FAN_OUT))
+_XAVIER_BOUND = 1.5 * math.sqrt(6 / (_FAN_IN + _FAN_OUT))
+_KAIMING_BOUND = _SQRT5_GAIN * math.sqrt(3 / _FAN_IN)
+_KAIMING_STD = math.sqrt(2 / _FAN_OUT)
+INIT_TARGETS: dict[str, InitTarget] = {
+    "uniform_": InitTarget({"low": -2.0, "high": 1.0}, -0.5, math.sqrt(9 / 12), _uniform_cdf(-2.0, 1.0)),
+    "normal_": InitTarget({"mean": 0.0, "std": 2.0}, 0.0, 2.0, _normal_cdf(2.0)),
+    "xavier_uniform_": InitTarget(
+        {"gain": 1.5}, 0.0, _XAVIER_STD, _uniform_cdf(-_XAVIER_BOUND, _XAVIER_BOUND)
+    ),
+    "xavier_normal_": InitTarget({"gain": 1.5}, 0.0, _XAVIER_STD, _normal_cdf(_XAVIER_STD)),
+    "kaiming_uniform_": InitTarget(
+        {"a": math.sqrt(5)}, 0.0, _SQRT5_GAIN / math.sqrt(_FAN_IN),
+        _uniform_cdf(-_KAIMING_BOUND, _KAIMING_BOUND),
+    ),
+    "kaiming_normal_": InitTarget(
+        {"mode": "fan_out", "nonlinearity": "relu"}, 0.0, _KAIMING_STD, _normal_cdf(_KAIMING_STD)
+    ),
 }
 CDF_THRESHOLD = 0.005  # correct impls give <= 0.001, a 5% wrong std >= 0.0076 (tests/test_init.py)
 
 
-def cdf_distance(samples: np.ndarray, std: float, cdf: Callable, mean: float = 0.0) -> float:
-    """RMS gap between the empirical CDF and `cdf` on a 601-point grid over mean ± 3 std."""
-    grid = np.linspace(mean - 3 * std, mean + 3 * std, 601)
-    empirical = np.searchsorted(np.sort(samples.ravel()), grid, side="right") / samples.size
-    return float(np.sqrt(np.mean((empirical - cdf(grid)) ** 2)))
+def empirical_cdf(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The fraction of `samples` that are <= each grid point."""
+    return np.searchsorted(np.sort(samples.ravel()), grid, side="right") / samples.size
+
+
+def cdf_distance(samples: np.ndarray, target: InitTarget) -> float:
+    """RMS gap between the empirical CDF of `samples` and the target CDF on `target.grid()`."""
+    grid = target.grid()
+    return float(np.sqrt(np.mean((empirical_cdf(samples, grid) - target.cdf(grid)) ** 2)))
 
 
 def draw(fn: Callable, kwargs: dict, times: int = 1000, shape: tuple = (10, 20)) -> np.ndarray:
@@ -63,9 +90,7 @@ def check_init(fn_name: str, fn: Callable) -> CheckReport:
         args = () if fn_name in ("zeros_", "ones_") else (value,)
         kwargs: dict = {}
     elif fn_name in INIT_TARGETS:
-        kwargs, std, cdf = INIT_TARGETS[fn_name]
-        args = ()
-        mean = -0.5 if fn_name == "uniform_" else 0.0
+        kwargs, args = INIT_TARGETS[fn_name].kwargs, ()
     else:
         raise ValueError(f"check_init: unknown init {fn_name!r}; choices: {sorted(INIT_TARGETS)} and constants")
 
@@ -88,7 +113,7 @@ def check_init(fn_name: str, fn: Callable) -> CheckReport:
 
     def distribution():
         rng.manual_seed(0)
-        dist = cdf_distance(draw(fn, kwargs), std, cdf, mean)
+        dist = cdf_distance(draw(fn, kwargs), INIT_TARGETS[fn_name])
         assert dist < CDF_THRESHOLD, f"CDF distance {dist:.4f} >= {CDF_THRESHOLD}"
 
     def reproducible():
