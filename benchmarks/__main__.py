@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 
+from . import cases_layers, cases_module, cases_tensor
 from .harness import format_table, run, torch
-
-CASE_MODULES = ["cases_tensor", "cases_module", "cases_layers"]
 
 
 def collect() -> list:
-    cases = []
-    for name in CASE_MODULES:
-        try:
-            module = importlib.import_module(f"benchmarks.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"benchmarks.{name}":
-                raise
-            continue
-        cases.extend(module.cases())
-    return cases
+    return [*cases_tensor.cases(), *cases_module.cases(), *cases_layers.cases()]
 
 
 def main() -> None:
