@@ -82,6 +82,6 @@ def format_row(row: Row, width: int | None = WIDTH, indent: str = "  ") -> list[
 
 
 def one_line(text: str, limit: int = 240) -> str:
-    """`text` on one line (whitespace runs collapsed), cut to `limit` characters with '...'."""
-    flat = " ".join(str(text).split())
+    """`text` on one line (line breaks become spaces), cut to `limit` characters with '...'."""
+    flat = " ".join(line.strip() for line in str(text).strip().splitlines())
     return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
