@@ -152,6 +152,7 @@ VARIANTS = {
         (LOSS, "shifted = logits - logits.max(-1, keepdims=True)", "shifted = logits")
     ],
     "LeakyReLU with a fixed slope": [(A, "x * self.negative_slope", "x * 0.01")],
+    "GELU as x * sigmoid(x)": [(A, "return 0.5 * x * (1 + inner.tanh())", "return x * x.sigmoid()")],
     "ModuleList del without renumbering": [
         (
             C,
@@ -234,6 +235,7 @@ EXPECTED = {
         "part4": ["CrossEntropyLoss: huge logits (1e4) stay finite"]
     },
     "LeakyReLU with a fixed slope": {"part4": ["LeakyReLU(0.2) uses its negative_slope"]},
+    "GELU as x * sigmoid(x)": {"part4": ["GELU: x * Phi(x), exact or in the tanh form"]},
     "ModuleList del without renumbering": {
         "part4": ["ModuleList: del renumbers, ml[i] = m replaces"]
     },
@@ -272,6 +274,7 @@ REASON = {
     "attention scaled by d instead of sqrt(d)": "output is wrong at",
     "cross-entropy without the max subtraction": "gave [inf, inf]",
     "LeakyReLU with a fixed slope": "got -0.5, expected -10",
+    "GELU as x * sigmoid(x)": "GELU()(x) is wrong at",
     "ModuleList del without renumbering": "got ['', '1', '2'], expected ['', '0', '1']",
     "sgd_step without no_grad": "(train.py:11, in sgd_step)",
     "accuracy as a mean of batch accuracies": "accuracy is 0.5, expected 0.6",

@@ -61,7 +61,9 @@ GROUPS: dict[str, Group] = {
             "nn/layers.py: Linear.__init__, reset_parameters, forward, extra_repr",
         ),
         Group("tanh", "part2", "6", "nn", "nn/activations.py: Tanh"),
-        Group("activations", "part4", "7", "nn", "nn/activations.py: Sigmoid, ReLU, LeakyReLU"),
+        Group(
+            "activations", "part4", "7", "nn", "nn/activations.py: Sigmoid, ReLU, LeakyReLU, GELU"
+        ),
         Group(
             "containers", "part4", "7", "nn", "nn/containers.py: Sequential, ModuleList, ModuleDict"
         ),

@@ -2,7 +2,7 @@
 `clownpiece.exercises.check(...)`; `python -m clownpiece.grade` grades all of it."""
 
 from . import init
-from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import BatchNorm, Embedding, LayerNorm, Linear, MultiheadAttention
 from .loss import CrossEntropyLoss, MSELoss
@@ -13,6 +13,7 @@ __all__ = [
     "Buffer",
     "CrossEntropyLoss",
     "Embedding",
+    "GELU",
     "LayerNorm",
     "LeakyReLU",
     "Linear",

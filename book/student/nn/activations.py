@@ -1,4 +1,4 @@
-"""Your activation modules: Tanh (course Part 2), Sigmoid, ReLU and LeakyReLU (Part 4).
+"""Your activation modules: Tanh (course Part 2), Sigmoid, ReLU, LeakyReLU and GELU (Part 4).
 
 Each is a Module whose forward applies one elementwise function; the tensor layer already
 has differentiable `x.tanh()`, `x.sigmoid()`, `x.relu()` and `clownpiece.where`.
@@ -52,4 +52,16 @@ class LeakyReLU(Module):
         pass
 
     def extra_repr(self) -> str:
+        pass
+
+
+class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF (the transformer of chapter 8b uses it). The
+    tensor layer has no erf: use the usual tanh form
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))), within 5e-4 of the exact one."""
+
+    def __init__(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
         pass
