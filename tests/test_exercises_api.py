@@ -76,7 +76,8 @@ def test_check_never_raises(capsys, tmp_path):
     assert "no folder" in report.rows[0].reason and "nn/ package" in report.rows[0].reason
 
 
-def test_an_edit_shows_up_at_the_next_check_without_restarting(tmp_path, capsys):
+def test_an_edit_shows_up_at_the_next_check_without_restarting(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as on a student's machine
     folder = copy_package(SKELETON, tmp_path / "pkg")
     assert check("tanh", path=folder).passed == 0
     shutil.copy(SOLUTION / "nn" / "module.py", folder / "nn" / "module.py")
@@ -166,6 +167,12 @@ def test_checks_leave_the_random_generators_and_grad_mode_alone(capsys):
     with cp.no_grad():
         check("sgd_step", path=SOLUTION)
         assert not cp.is_grad_enabled()
+    assert cp.is_grad_enabled()
+
+    def switches_grad_off(parameters, lr):  # a student's sgd_step that never switches it back
+        cp.set_grad_enabled(False)
+
+    assert not check("sgd_step", path=SOLUTION, sgd_step=switches_grad_off)
     assert cp.is_grad_enabled()
 
 
@@ -302,3 +309,20 @@ def test_mixed_package_from_the_skeleton(tmp_path, capsys):
         .reasons["extra_repr"]
         .startswith("not implemented yet: Linear.__init__ (nn/layers.py:")
     )
+
+
+def test_the_library_never_imports_the_exercises():
+    import subprocess
+
+    code = (
+        "import sys, clownpiece, clownpiece.nn, clownpiece.autograd, clownpiece.data; "
+        "print(sorted(m for m in sys.modules if m.startswith('clownpiece.exercises')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr

@@ -152,7 +152,9 @@ VARIANTS = {
         (LOSS, "shifted = logits - logits.max(-1, keepdims=True)", "shifted = logits")
     ],
     "LeakyReLU with a fixed slope": [(A, "x * self.negative_slope", "x * 0.01")],
-    "GELU as x * sigmoid(x)": [(A, "return 0.5 * x * (1 + inner.tanh())", "return x * x.sigmoid()")],
+    "GELU as x * sigmoid(x)": [
+        (A, "return 0.5 * x * (1 + inner.tanh())", "return x * x.sigmoid()")
+    ],
     "ModuleList del without renumbering": [
         (
             C,

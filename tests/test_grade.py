@@ -222,3 +222,13 @@ def test_student_packages_import_only_the_tensor_layer(folder):
                 assert node.module in allowed, f"{path.name} imports {node.module}"
             elif isinstance(node, ast.Import):
                 assert all(a.name in allowed for a in node.names), f"{path.name}: {ast.dump(node)}"
+
+
+def test_a_package_without_train_py_loses_part5_only(tmp_path):
+    folder = variant(tmp_path / "pkg", [])
+    (folder / "train.py").unlink()
+    report = run(list(PARTS), student_subject("nn", folder), student_subject("train", folder))
+    assert report.failed == [name for g in groups_of("part5") for name, _ in g.checks]
+    assert set(report.reasons.values()) == {
+        f"not implemented yet: no train.py next to nn/ in {folder}"
+    }
