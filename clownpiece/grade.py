@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from .exercises import PARTS, groups_of, run
+from .exercises import PARTS, run
 from .exercises.checking import grade_subjects
 from .exercises.report import format_row
 
@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the output was piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
-__all__ = ["main", "groups_of"]
+__all__ = ["main"]
