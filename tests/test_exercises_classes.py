@@ -42,28 +42,31 @@ def test_the_seed_skeleton_fails_every_module_check(group):
         assert reason.startswith("not implemented yet: ModuleSkeleton."), reason
 
 
+def sorted_by_length(self, *args, **kwargs):
+    """named_parameters with the longest names first (children before own parameters)."""
+    pairs = Module.named_parameters(self, *args, **kwargs)
+    return iter(sorted(pairs, key=lambda kv: -len(kv[0])))
+
+
+def always_recursive(self, *args, **kwargs):
+    """named_parameters that ignores recursive=False."""
+    return Module.named_parameters(self)
+
+
+def modules_without_self(self, *args, **kwargs):
+    return iter(list(Module.modules(self))[1:])
+
+
 @pytest.mark.parametrize(
     "method, body, failing",
     [
         (
             "named_parameters",
-            lambda self, recursive=True, prefix="", **kw: iter(
-                sorted(Module.named_parameters(self, recursive, prefix), key=lambda kv: -len(kv[0]))
-            ),
+            sorted_by_length,
             ["dotted recursive names (a, b.c)", "parameters() yields the objects, own first"],
         ),
-        (
-            "named_parameters",
-            lambda self, recursive=True, prefix="", **kw: Module.named_parameters(
-                self, True, prefix
-            ),
-            ["recursive=False gives own parameters only"],
-        ),
-        (
-            "modules",
-            lambda self, recursive=True, **kw: iter(list(Module.modules(self))[1:]),
-            ["modules() is self first, then children"],
-        ),
+        ("named_parameters", always_recursive, ["recursive=False gives own parameters only"]),
+        ("modules", modules_without_self, ["modules() is self first, then children"]),
     ],
 )
 def test_registration_check_catches_a_specific_bug(method, body, failing):
@@ -147,10 +150,9 @@ def test_linear_check_catches_a_weight_stored_as_in_out():
         "forward and backward match numpy",
         "extra_repr",
     ]  # its name, too
-    assert report.reasons["weight (out, in) and bias (out,)"] == (
-        "Linear(3, 2) parameters: got [('bias', (2,)), ('weight', (3, 2))], "
-        "expected [('weight', (2, 3)), ('bias', (2,))]"
-    )
+    reason = report.reasons["weight (out, in) and bias (out,)"]
+    assert reason.startswith("Linear(3, 2) parameters: got [") and "('weight', (3, 2))" in reason
+    assert reason.endswith("expected [('weight', (2, 3)), ('bias', (2,))]")
 
 
 # ---------------------------------------------------------------------------- Sequential
