@@ -93,10 +93,12 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fan(tensor: Tensor, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
+    """fan_in or fan_out of `tensor`; `mode` is case-insensitive, as in PyTorch."""
+    key = mode.lower() if isinstance(mode, str) else mode
+    if key not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return fan_in if mode == "fan_in" else fan_out
+    return fan_in if key == "fan_in" else fan_out
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
@@ -179,7 +181,17 @@ def kaiming_normal_(
 
 
 __all__ = [
-    "calculate_gain", "calcuate_gain", "constant_", "consants_", "constants_", "zeros_",
-    "ones_", "uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+    "calculate_gain",
+    "calcuate_gain",
+    "constant_",
+    "consants_",
+    "constants_",
+    "zeros_",
+    "ones_",
+    "uniform_",
+    "normal_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
     "kaiming_normal_",
 ]
