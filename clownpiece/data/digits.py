@@ -15,7 +15,7 @@ class Digits(NamedTuple):
 def load_digits() -> Digits:
     """scikit-learn's 1797 handwritten 8×8 digits, pixels scaled from 0..16 to [0, 1]."""
     try:
-        from sklearn.datasets import load_digits as _sk_load_digits
+        from sklearn.datasets import load_digits as _sk_load_digits  # type: ignore[import-untyped]
     except ImportError as e:
         raise ImportError(
             "clownpiece.data.load_digits needs scikit-learn, which ships the digits "

@@ -10,7 +10,7 @@ import gzip
 import math
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -24,15 +24,17 @@ IDX_DTYPES = {
 }
 IDX_CODES = {np.dtype(t): code for code, t in IDX_DTYPES.items()}
 
+ByteStream = gzip.GzipFile | BinaryIO  # what `open_maybe_gzipped` returns
 
-def open_maybe_gzipped(path: Path) -> IO[bytes]:
+
+def open_maybe_gzipped(path: Path) -> ByteStream:
     """Open `path` for reading, through gzip when its first bytes are gzip's magic."""
     with open(path, "rb") as f:
         gzipped = f.read(2) == b"\x1f\x8b"
     return gzip.open(path, "rb") if gzipped else open(path, "rb")
 
 
-def read_exact(f: IO[bytes], n: int, path: Path, what: str) -> bytes:
+def read_exact(f: ByteStream, n: int, path: Path, what: str) -> bytes:
     """Exactly `n` bytes from `f`, or a ValueError naming the file and what was cut short."""
     chunks, left = [], n
     while left:
@@ -62,7 +64,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
             raise ValueError(f"{path}: cannot read IDX file (corrupt gzip stream?): {e}") from None
 
 
-def read_idx_stream(f: IO[bytes], path: Path) -> np.ndarray:
+def read_idx_stream(f: ByteStream, path: Path) -> np.ndarray:
     """The array in the open IDX file `f` (named `path` in errors)."""
     header = read_exact(f, 4, path, "the header")
     if header[:2] != b"\x00\x00":
