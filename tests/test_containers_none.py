@@ -18,8 +18,10 @@ def observe(container) -> dict:
     """Everything a user can see of a container, library-independent."""
     names = [type(m).__name__ if m is not None else None for m in container]
     if hasattr(container, "keys"):
-        names = [(k, type(container[k]).__name__ if container[k] is not None else None)
-                 for k in container.keys()]
+        names = [
+            (k, type(container[k]).__name__ if container[k] is not None else None)
+            for k in container.keys()
+        ]
     return {
         "entries": names,
         "len": len(container),

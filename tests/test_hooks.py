@@ -66,8 +66,12 @@ def bad_kwargs_pre_hook(nn, log):
 def prepend_order(nn, log):
     m = affine(nn)
     for name, prepend in (("a", False), ("b", False), ("c", True), ("d", True)):
-        m.register_forward_pre_hook(lambda mod, args, n=name: log.append("pre " + n), prepend=prepend)
-        m.register_forward_hook(lambda mod, args, out, n=name: log.append("post " + n), prepend=prepend)
+        m.register_forward_pre_hook(
+            lambda mod, args, n=name: log.append("pre " + n), prepend=prepend
+        )
+        m.register_forward_hook(
+            lambda mod, args, out, n=name: log.append("post " + n), prepend=prepend
+        )
     m(1.0)
 
 
@@ -80,7 +84,8 @@ def always_call_when_forward_fails(nn, log):
     )
     m.register_forward_hook(
         lambda mod, args, kw, out: log.append(f"always-kw {args} {sorted(kw)} {out}"),
-        always_call=True, with_kwargs=True,
+        always_call=True,
+        with_kwargs=True,
     )
     try:
         m(1.0, fail=True)
@@ -90,8 +95,9 @@ def always_call_when_forward_fails(nn, log):
 
 def always_call_when_a_hook_fails(nn, log):
     m = affine(nn)
-    m.register_forward_hook(lambda mod, args, out: log.append(f"first {out}") or out + 1,
-                            always_call=True)
+    m.register_forward_hook(
+        lambda mod, args, out: log.append(f"first {out}") or out + 1, always_call=True
+    )
 
     def broken(mod, args, out):
         log.append(f"broken {out}")
@@ -128,8 +134,9 @@ def always_call_when_a_pre_hook_fails(nn, log):
         raise IndexError("pre-hook failed")
 
     m.register_forward_pre_hook(broken)
-    m.register_forward_hook(lambda mod, args, out: log.append(f"always {args} {out}"),
-                            always_call=True)
+    m.register_forward_hook(
+        lambda mod, args, out: log.append(f"always {args} {out}"), always_call=True
+    )
     try:
         m(1.0)
     except IndexError:
@@ -160,7 +167,10 @@ def remove_and_snapshot(nn, log):
 
 SCENARIOS = {
     replace_inputs: [
-        "pre1 (1.0,)", "pre2 (2.0,)", "pre3 (20.0,)", "out 40.0",
+        "pre1 (1.0,)",
+        "pre2 (2.0,)",
+        "pre3 (20.0,)",
+        "out 40.0",
     ],
     kwargs_hooks: [
         "pre (1.0,) [('scale', 2.0)]",
@@ -171,13 +181,22 @@ SCENARIOS = {
     bad_kwargs_pre_hook: ["RuntimeError names the pair"],
     prepend_order: ["pre d", "pre c", "pre a", "pre b", "post d", "post c", "post a", "post b"],
     always_call_when_forward_fails: [
-        "always (2.0,) None", "always-kw (2.0,) ['fail'] None", "raised forward failed",
+        "always (2.0,) None",
+        "always-kw (2.0,) ['fail'] None",
+        "raised forward failed",
     ],
     always_call_when_a_hook_fails: ["first 5.0", "broken 6.0", "later 6.0", "raised KeyError"],
     always_call_hook_that_fails_too: ["raised the forward's ValueError", "warned True"],
     always_call_when_a_pre_hook_fails: ["always (1.0,) None", "raised IndexError"],
     remove_and_snapshot: [
-        "remover", "victim", "second call", "remover", "remover", "scoped", "remover", "end 0",
+        "remover",
+        "victim",
+        "second call",
+        "remover",
+        "remover",
+        "scoped",
+        "remover",
+        "end 0",
     ],
 }
 
@@ -205,8 +224,11 @@ def no_always_call(module, args, kwargs):
     for hook, with_kwargs in list(module._forward_pre_hooks.values()):
         result = hook(module, args, kwargs) if with_kwargs else hook(module, args)
         if result is not None:
-            args, kwargs = result if with_kwargs else (
-                result if isinstance(result, tuple) else (result,), kwargs)
+            args, kwargs = (
+                result
+                if with_kwargs
+                else (result if isinstance(result, tuple) else (result,), kwargs)
+            )
     output = module.forward(*args, **kwargs)
     for hook, with_kwargs, _ in list(module._forward_hooks.values()):
         result = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)

@@ -65,14 +65,26 @@ def test_checks_fail_on_the_empty_skeleton():
 @pytest.mark.parametrize(
     "method, body, failing",
     [
-        ("named_parameters", lambda self, prefix="", recursive=True: iter(
-            sorted(Module.named_parameters(self, prefix, recursive=recursive),
-                   key=lambda kv: -len(kv[0]))),
-         "dotted recursive names (a, b.c)"),
-        ("named_parameters", lambda self, prefix="", recursive=True: Module.named_parameters(self, prefix),
-         "recursive=False gives own parameters only"),
-        ("named_modules", lambda self, recursive=True, prefix="": iter(list(Module.named_modules(self))[1:]),
-         "modules() is self first, then children"),
+        (
+            "named_parameters",
+            lambda self, prefix="", recursive=True: iter(
+                sorted(
+                    Module.named_parameters(self, prefix, recursive=recursive),
+                    key=lambda kv: -len(kv[0]),
+                )
+            ),
+            "dotted recursive names (a, b.c)",
+        ),
+        (
+            "named_parameters",
+            lambda self, prefix="", recursive=True: Module.named_parameters(self, prefix),
+            "recursive=False gives own parameters only",
+        ),
+        (
+            "named_modules",
+            lambda self, recursive=True, prefix="": iter(list(Module.named_modules(self))[1:]),
+            "modules() is self first, then children",
+        ),
     ],
 )
 def test_registration_check_catches_a_specific_bug(method, body, failing):
@@ -175,8 +187,11 @@ def test_a_module_without_super_init_still_prints_and_says_why():
 @pytest.mark.parametrize("register", ["register_parameter", "register_buffer", "register_module"])
 def test_register_validates_names(register):
     m = Linear(2, 2)
-    value = {"register_parameter": Parameter(cp.ones(1)), "register_buffer": Buffer(cp.ones(1)),
-             "register_module": Tanh()}[register]
+    value = {
+        "register_parameter": Parameter(cp.ones(1)),
+        "register_buffer": Buffer(cp.ones(1)),
+        "register_module": Tanh(),
+    }[register]
     with pytest.raises(KeyError, match=r"can't contain \"\.\""):
         getattr(m, register)("a.b", value)
     with pytest.raises(KeyError, match="empty"):
@@ -378,7 +393,11 @@ def test_repr_matches_torch_for_an_equivalent_model():
     assert repr(ours) == repr(build(torch.nn, torch.nn.ModuleList, Block))
     assert "(0-2): 3 x Block" in repr(ours)
     t = torch.nn.Module()
-    t.layer1, t.activation, t.layer2 = torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
+    t.layer1, t.activation, t.layer2 = (
+        torch.nn.Linear(784, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
     assert repr(t).replace("Module(", "SimpleNet(", 1) == SIMPLENET_TEXT
 
 
@@ -482,11 +501,29 @@ def test_named_members_match_torch_with_duplicates_and_prefixes():
 
 # Methods whose first positional arguments must mean what they mean in PyTorch.
 BOUND_LIKE_TORCH = [
-    "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules",
-    "children", "named_children", "state_dict", "load_state_dict", "train", "eval",
-    "requires_grad_", "zero_grad", "apply", "register_buffer", "register_parameter",
-    "register_module", "add_module", "get_submodule", "register_forward_pre_hook",
-    "register_forward_hook", "extra_repr",
+    "parameters",
+    "named_parameters",
+    "buffers",
+    "named_buffers",
+    "modules",
+    "named_modules",
+    "children",
+    "named_children",
+    "state_dict",
+    "load_state_dict",
+    "train",
+    "eval",
+    "requires_grad_",
+    "zero_grad",
+    "apply",
+    "register_buffer",
+    "register_parameter",
+    "register_module",
+    "add_module",
+    "get_submodule",
+    "register_forward_pre_hook",
+    "register_forward_hook",
+    "extra_repr",
 ]
 
 
@@ -500,7 +537,10 @@ def binding_mismatches(ours: type, theirs: type) -> list[str]:
     """Methods whose positional parameters are not a prefix of PyTorch's (by name)."""
     problems = []
     for name in BOUND_LIKE_TORCH:
-        mine, torch_names = positional_names(getattr(ours, name)), positional_names(getattr(theirs, name))
+        mine, torch_names = (
+            positional_names(getattr(ours, name)),
+            positional_names(getattr(theirs, name)),
+        )
         if mine != torch_names[: len(mine)]:
             problems.append(f"{name}{tuple(mine)} vs torch {tuple(torch_names)}")
     return problems

@@ -138,8 +138,9 @@ def test_text_repr_is_unchanged_by_the_html():
 
 # The checks above, run against wrong trees: each variant must be caught.
 def own_only_size(module):  # the old "SimpleNet — 0 params": counts only the node's own tensors
-    return module_mod.plural(sum(p.numel() for p in module._parameters.values() if p is not None),
-                             "parameter")
+    return module_mod.plural(
+        sum(p.numel() for p in module._parameters.values() if p is not None), "parameter"
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,8 +148,12 @@ def own_only_size(module):  # the old "SimpleNet — 0 params": counts only the 
     [
         ("subtree_size", own_only_size, "does not show the subtree total"),
         ("plural", lambda n, noun: f"{n:,} {noun}s", "singular counts are pluralised"),
-        ("TREE_STYLE", "<style>.cp-tree .cp-code{color:#e83e8c;background:#f0f0f0;"
-                       "overflow-wrap:anywhere}</style>", "hard-coded colours"),
+        (
+            "TREE_STYLE",
+            "<style>.cp-tree .cp-code{color:#e83e8c;background:#f0f0f0;"
+            "overflow-wrap:anywhere}</style>",
+            "hard-coded colours",
+        ),
         ("TREE_STYLE", "<style>.cp-tree{white-space:nowrap}</style>", "do not wrap"),
         ("html_tensor_items", lambda module: [], "is not listed"),
     ],
@@ -222,7 +227,11 @@ def _pages(tree_html: str) -> dict[str, str]:
     """The tree inside each theme's real CSS and markup, keyed by theme name."""
     pages = {}
     pydata = _package_file(
-        "pydata_sphinx_theme", "theme", "pydata_sphinx_theme", "static", "styles",
+        "pydata_sphinx_theme",
+        "theme",
+        "pydata_sphinx_theme",
+        "static",
+        "styles",
         "pydata-sphinx-theme.css",
     )
     if pydata:
@@ -284,7 +293,9 @@ def measure(chromium: str, tree_html: str) -> dict[str, dict]:
     done = subprocess.run(
         [sys.executable, "-c", RUNNER],
         input=json.dumps([chromium, COLUMN, MEASURE, pages]),
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if "LAUNCH FAILED" in done.stderr:
         pytest.skip(f"could not start Chromium: {done.stderr.strip()[-300:]}")
@@ -324,14 +335,14 @@ def test_browser_check_catches_the_old_pink_tree(browser):
         "0 params</summary><ul><li><details open><summary><code>(layer1): Linear(in_features="
         "784, out_features=128, bias=True)</code> &mdash; 100,480 params</summary><ul><li>"
         "<code>weight</code>: (128, 784) = 100,352</li></ul></details></li></ul></details>"
-        '<p style="white-space:nowrap">Total parameters: 101,770 '
-        + "x" * 200
-        + "</p></div>"
+        '<p style="white-space:nowrap">Total parameters: 101,770 ' + "x" * 200 + "</p></div>"
     )
     results = measure(browser, old)
     if "book-dark" in results:
         assert results["book-dark"]["worst"] < 4.5  # pale pink on the light output panel
     assert any(r["overflow"] > 0 for r in results.values())
     assert any(
-        any(lum >= 0.2 for lum in r["backgrounds"]) for n, r in results.items() if n.endswith("dark")
+        any(lum >= 0.2 for lum in r["backgrounds"])
+        for n, r in results.items()
+        if n.endswith("dark")
     )  # on a light panel in a dark page

@@ -115,8 +115,16 @@ def test_moving_a_name_between_kinds_follows_pytorch():
 # ---------------------------------------------------------------------------- side by side
 
 NAMES = ["a", "b", "c", "d"]
-KINDS = ["parameter", "buffer", "plain tensor", "module", "None", "int", "delete",
-         "register_buffer non-persistent"]
+KINDS = [
+    "parameter",
+    "buffer",
+    "plain tensor",
+    "module",
+    "None",
+    "int",
+    "delete",
+    "register_buffer non-persistent",
+]
 
 
 def apply(lib, m, kind: str, name: str) -> str:
@@ -149,7 +157,9 @@ def replay(lib, module_cls, ops) -> list:
     trace = []
     for kind, name in ops:
         outcome = apply(lib, m, kind, name)
-        trace.append((kind, name, outcome, registries(m), sorted(n for n in vars(m) if len(n) == 1)))
+        trace.append(
+            (kind, name, outcome, registries(m), sorted(n for n in vars(m) if len(n) == 1))
+        )
     return trace
 
 
@@ -164,7 +174,10 @@ def test_random_assignments_match_torch():
     for seed in range(300):
         ops = random_ops(seed)
         ours, theirs = replay(cp, Module, ops), replay(torch, torch.nn.Module, ops)
-        assert ours == theirs, (seed, next(i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b))
+        assert ours == theirs, (
+            seed,
+            next(i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b),
+        )
         mismatches += replay(cp, MovesToEnd, ops) != theirs
     assert mismatches > 50  # the same replay catches the old behaviour
 
@@ -176,11 +189,14 @@ def test_parameters_zip_pairs_the_same_tensors_after_edits():
         net = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
         net[0].weight = nn.Parameter(net[0].weight.detach().clone())
         net[2].bias = None
-        net[2].bias = nn.Parameter(net[2].weight.new_zeros(1) if hasattr(net[2].weight, "new_zeros")
-                                   else cp.zeros(1))
+        net[2].bias = nn.Parameter(
+            net[2].weight.new_zeros(1) if hasattr(net[2].weight, "new_zeros") else cp.zeros(1)
+        )
         return net
 
     ours, theirs = build(cp.nn), build(torch.nn)
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
-    assert [tuple(p.shape) for p in ours.parameters()] == [tuple(p.shape) for p in theirs.parameters()]
+    assert [tuple(p.shape) for p in ours.parameters()] == [
+        tuple(p.shape) for p in theirs.parameters()
+    ]
     assert np.all([a.numel() == b.numel() for a, b in zip(ours.parameters(), theirs.parameters())])

@@ -41,8 +41,10 @@ def test_reference_passes_and_skeleton_fails_the_state_dict_check():
 def test_state_dict_check_catches_a_copying_state_dict():
     class Copying(Module):
         def state_dict(self, prefix="", keep_vars=False):
-            return {k: None if v is None else cp.Tensor(v._data.copy())
-                    for k, v in Module.state_dict(self).items()}
+            return {
+                k: None if v is None else cp.Tensor(v._data.copy())
+                for k, v in Module.state_dict(self).items()
+            }
 
     assert "state_dict shares storage (no copy)" in checks.check_state_dict(Copying).failed
 
@@ -88,8 +90,10 @@ def test_load_copies_values_into_the_same_objects():
     [
         (lambda sd: sd.update(extra=cp.ones(1)), 'Unexpected key(s) in state_dict: "extra"'),
         (lambda sd: sd.pop("fc2.bias"), 'Missing key(s) in state_dict: "fc2.bias"'),
-        (lambda sd: sd.update({"fc1.weight": cp.ones(4, 3)}),
-         "size mismatch for fc1.weight: copying a param with shape (4, 3)"),
+        (
+            lambda sd: sd.update({"fc1.weight": cp.ones(4, 3)}),
+            "size mismatch for fc1.weight: copying a param with shape (4, 3)",
+        ),
         (lambda sd: sd.update({"fc1.bias": None}), "fc1.bias: got None for a tensor slot"),
         (lambda sd: sd.update({"fc1.weight": "abc"}), "fc1.weight: expected a Tensor, got str"),
     ],
@@ -208,8 +212,9 @@ def test_overflowing_cast_loads_inf_like_torch_when_warnings_are_not_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lin.load_state_dict({"weight": cp.ones(2, 2), "bias": cp.Tensor(np.full(2, 1e300))})
-    tlin.load_state_dict({"weight": torch.ones(2, 2),
-                          "bias": torch.full((2,), 1e300, dtype=torch.float64)})
+    tlin.load_state_dict(
+        {"weight": torch.ones(2, 2), "bias": torch.full((2,), 1e300, dtype=torch.float64)}
+    )
     assert np.array_equal(lin.bias.numpy(), tlin.bias.detach().numpy())
     assert np.all(np.isinf(lin.bias.numpy()))
 
@@ -235,8 +240,10 @@ def test_crosswise_load_uses_the_values_at_the_call():
     sd = dict(m.state_dict(keep_vars=True))
     sd["a.weight"], sd["b.weight"], sd["c.weight"] = sd["b.weight"], sd["c.weight"], sd["a.weight"]
     m.load_state_dict(sd)
-    assert [np.array_equal(m.get_submodule(k).weight.numpy(), w[v]) for k, v in
-            (("a", "b"), ("b", "c"), ("c", "a"))] == [True, True, True]
+    assert [
+        np.array_equal(m.get_submodule(k).weight.numpy(), w[v])
+        for k, v in (("a", "b"), ("b", "c"), ("c", "a"))
+    ] == [True, True, True]
     # the old loop reads a value it has already overwritten
     m2 = Module()
     m2.a, m2.b = Linear(3, 3), Linear(3, 3)
@@ -262,7 +269,10 @@ def test_non_strict_disabled_slot_matches_torch():
     ours = ours_dst.load_state_dict(
         {k: cp.Tensor(v.numpy()) for k, v in t_src.state_dict().items()}, strict=False
     )
-    assert (ours.missing_keys, ours.unexpected_keys) == (theirs.missing_keys, theirs.unexpected_keys)
+    assert (ours.missing_keys, ours.unexpected_keys) == (
+        theirs.missing_keys,
+        theirs.unexpected_keys,
+    )
     assert np.array_equal(ours_dst[0].weight.numpy(), t_dst[0].weight.detach().numpy())
 
 
@@ -324,3 +334,16 @@ def test_crosswise_check_catches_a_load_without_the_alias_snapshot(monkeypatch):
     a0 = m.a.weight.numpy().copy()
     m.load_state_dict(crosswise(m.a, m.b, m.state_dict()))
     assert not np.array_equal(m.b.weight.numpy(), a0)  # without the snapshot, b never gets a0
+
+
+def test_a_read_only_target_is_reported_before_any_write():
+    lin = Linear(2, 2)
+    lin.bias.numpy().flags.writeable = False  # e.g. a tensor over a read-only file mapping
+    before = snapshot(lin)
+    sd = {"weight": cp.ones(2, 2), "bias": cp.ones(2)}
+    with pytest.raises(RuntimeError, match="bias: the model's tensor is read-only"):
+        lin.load_state_dict(sd)
+    assert_unchanged(lin, before)
+    with pytest.raises(ValueError):
+        load_one_by_one(lin, sd)  # writing in turn fails on the bias ...
+    assert np.all(lin.weight.numpy() == 1)  # ... after the weight was overwritten
