@@ -201,7 +201,7 @@ class Module:
         """Register a child module (or a `None` placeholder)."""
         self._register("module", "_modules", name, module, Module)
 
-    register_modules = register_module  # the course's spelling
+    register_modules = register_module  # course spelling (clownpiece/course.py)
     add_module = register_module  # PyTorch's older spelling
 
     # ------------------------------------------------------------------ iteration
