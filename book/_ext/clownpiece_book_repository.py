@@ -3,7 +3,7 @@
 With no URL (the default) the book shows none of them, so no button points at a repository
 that does not exist.  With a GitHub URL it shows the repository and issue buttons and the
 launch menu of ``launch_buttons`` (Binder, Colab, and a JupyterHub when one is configured).
-A ``use_*_button`` written in _config.yml's ``html:`` section is respected as written.
+(Jupyter Book fills every ``use_*_button`` with a default, so they are set here, not there.)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def configure_buttons(app, config) -> None:
     options["repository_url"] = url
     if url:
         for button in AUTOMATIC_BUTTONS:
-            options.setdefault(button, True)
+            options[button] = True
         return
     for button in (*AUTOMATIC_BUTTONS, "use_edit_page_button", "use_source_button"):
         options[button] = False
