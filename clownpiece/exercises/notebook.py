@@ -115,29 +115,33 @@ def figure_png(fig: Any) -> str | None:
 
 
 def smallest_font_pt(fig: Any) -> float | None:
-    """The smallest font size (points) among the visible, non-empty texts of a figure."""
+    """The smallest font size (points) among the texts a figure draws."""
     from matplotlib.text import Text
 
     fig.draw_without_rendering()  # creates the tick labels a draw would show
+    undrawn = _undrawn_tick_labels(fig)
     sizes = [
         text.get_fontsize()
         for text in fig.findobj(Text)
-        if text.get_visible() and text.get_text().strip() and _drawn(text, fig)
+        if text.get_visible() and text.get_text().strip() and id(text) not in undrawn
     ]
     return min(sizes, default=None)
 
 
-def _drawn(text: Any, fig: Any) -> bool:
-    """Tick labels outside an axis' view are kept but not drawn; skip them."""
-    axes = text.axes
-    if axes is None or not axes.get_visible():
-        return axes is None
-    for axis in (axes.xaxis, axes.yaxis):
-        for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-            if text in (tick.label1, tick.label2):
-                low, high = sorted(axis.get_view_interval())
-                return tick.get_visible() and low <= tick.get_loc() <= high
-    return True
+def _undrawn_tick_labels(fig: Any) -> set[int]:
+    """Tick labels that exist but are not drawn: outside the view, or on a hidden axis."""
+    undrawn: set[int] = set()
+    for axes in fig.axes:
+        for axis in (getattr(axes, name, None) for name in ("xaxis", "yaxis", "zaxis")):
+            if axis is None:
+                continue
+            shown = axes.get_visible() and axes.axison and axis.get_visible()
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                loc = tick.get_loc()
+                if not (shown and tick.get_visible() and loc is not None and low <= loc <= high):
+                    undrawn.update((id(tick.label1), id(tick.label2)))
+    return undrawn
 
 
 def _shorten_warnings(shorten: Callable[[str], str], shell: Any) -> None:
