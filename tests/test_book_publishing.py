@@ -124,6 +124,7 @@ def test_a_stale_or_missing_colab_block_is_caught(tmp_path):
 
 def test_set_repository_writes_one_url_and_removes_it_exactly(tmp_path):
     root = _copy_book(tmp_path)
+    assert _run_script(root, "", "--branch", "main").returncode == 0  # as shipped: no repository
     before = {p: p.read_bytes() for p in _toc_notebooks(root)}
     config_before = (root / "_config.yml").read_text()
 
@@ -153,10 +154,11 @@ def test_set_repository_writes_one_url_and_removes_it_exactly(tmp_path):
 
 def test_set_repository_refuses_what_is_not_a_github_repository(tmp_path):
     root = _copy_book(tmp_path)
+    config = (root / "_config.yml").read_text()
     done = _run_script(root, "github.com/example-org/ml-course")
     assert done.returncode == 2
     assert "expected https://github.com/OWNER/NAME" in done.stderr
-    assert "example-org" not in (root / "_config.yml").read_text()
+    assert (root / "_config.yml").read_text() == config
 
 
 # --------------------------------------------------------------------------- the Colab lines
