@@ -49,7 +49,9 @@ class LayerNorm(Module):
     With `affine`, then * weight + bias (parameters of shape (num_features,), starting at
     ones and zeros); without, register None in both slots."""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = True) -> None:
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, affine: bool = True
+    ) -> None:
         pass
 
     def forward(self, x: Tensor) -> Tensor:
@@ -67,7 +69,11 @@ class BatchNorm(Module):
     """
 
     def __init__(
-        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
     ) -> None:
         pass
 

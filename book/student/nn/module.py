@@ -86,7 +86,9 @@ class Module:
         """PyTorch's spelling of `register_modules`."""
         self.register_modules(name, module)
 
-    def named_parameters(self, recursive: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, recursive: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Yield (name, parameter): this module's own parameters first, then (if recursive)
         each child's, named with dots ("b.c"). Skip None slots, and yield a parameter that
         is reachable twice only once. Hint: `yield` and `yield from`."""
@@ -132,7 +134,9 @@ class Module:
         switched-off slots. The values are the module's own tensors (no copies)."""
         pass
 
-    def load_state_dict(self, state: dict[str, Tensor | None], strict: bool = True) -> None:
+    def load_state_dict(
+        self, state: dict[str, Tensor | None], strict: bool = True
+    ) -> None:
         """Copy the values of `state` into this module's tensors, in place (`copy_` under
         `no_grad`). With `strict`, raise RuntimeError (listing every problem) when a key is
         unexpected, a key is missing or a shape differs, and then change nothing at all.
