@@ -52,10 +52,10 @@ def test_accumulated_grad_keeps_leaf_dtype():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.5])
 
 
-def test_backward_twice_on_same_graph_accumulates():
+def test_backward_twice_on_same_graph_accumulates_with_retain_graph():
     x = Tensor([2.0], requires_grad=True)
     y = (x * x).sum()
-    y.backward()
+    y.backward(retain_graph=True)
     y.backward()
     assert x.grad.tolist() == [8.0]
 
@@ -143,9 +143,18 @@ def test_backward_on_tensor_without_grad():
         Tensor([1.0]).sum().backward()
 
 
-@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
-                                lambda a, b: a / b, lambda a, b: a ** b, cp.maximum,
-                                lambda a, b: cp.where(a > 0, a, b)])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a - b,
+        lambda a, b: a * b,
+        lambda a, b: a / b,
+        lambda a, b: a**b,
+        cp.maximum,
+        lambda a, b: cp.where(a > 0, a, b),
+    ],
+)
 def test_broadcast_mismatch_shows_both_shapes(op):
     a, b = Tensor.ones(2, 3), Tensor.ones(4, 5)
     with pytest.raises(ValueError) as err:
@@ -397,7 +406,7 @@ def test_getitem_backward_accumulates_repeated_indices():
 
 def test_constant_operands_on_either_side_are_not_differentiated():
     x = Tensor([2.0, 3.0], requires_grad=True)
-    for y in (1.0 / x, 2.0 ** x, 3.0 - x, np.float64(2.0) * x, np.array([1.0, 2.0]) + x):
+    for y in (1.0 / x, 2.0**x, 3.0 - x, np.float64(2.0) * x, np.array([1.0, 2.0]) + x):
         assert y.requires_grad and isinstance(y, Tensor)
     (np.array([1.0, 2.0]) * x).sum().backward()
     assert x.grad.tolist() == [1.0, 2.0]

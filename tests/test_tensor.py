@@ -101,7 +101,9 @@ def test_factory_rejects_bad_shapes():
         cp.ones(2.5)
 
 
-@pytest.mark.parametrize("name", ["empty_like", "zeros_like", "ones_like", "randn_like", "rand_like"])
+@pytest.mark.parametrize(
+    "name", ["empty_like", "zeros_like", "ones_like", "randn_like", "rand_like"]
+)
 def test_like_factories(name):
     src = Tensor(np.zeros((2, 5), dtype=np.float64))
     for t in (getattr(cp, name)(src), getattr(src, name)()):
@@ -170,7 +172,9 @@ def test_detach_shares_data_but_leaves_graph():
 
 
 def test_repr_style():
-    assert repr(Tensor([[1.0, 2.0]], requires_grad=True)) == "Tensor([[1., 2.]], requires_grad=True)"
+    assert (
+        repr(Tensor([[1.0, 2.0]], requires_grad=True)) == "Tensor([[1., 2.]], requires_grad=True)"
+    )
     assert repr(Tensor([1.0, 2.5])) == "Tensor([1. , 2.5])"
     assert repr(Tensor(np.array([1.0, 2.0]))) == "Tensor([1., 2.], dtype=float64)"
     assert repr(Tensor(np.array([1, 2]))) == "Tensor([1, 2])"
@@ -184,8 +188,11 @@ def test_repr_style():
 
 
 def test_pickle_round_trip_keeps_data_dtype_requires_grad():
-    for t in (Tensor([[1.0, 2.0]], requires_grad=True), Tensor(np.arange(3)),
-              Tensor(np.ones(2, dtype=np.float64))):
+    for t in (
+        Tensor([[1.0, 2.0]], requires_grad=True),
+        Tensor(np.arange(3)),
+        Tensor(np.ones(2, dtype=np.float64)),
+    ):
         u = pickle.loads(pickle.dumps(t))
         assert type(u) is Tensor
         np.testing.assert_array_equal(u.numpy(), t.numpy())
@@ -363,8 +370,13 @@ def test_index_out_of_range():
 
 def test_dim_out_of_range():
     t = Tensor.zeros(2, 3)
-    for bad in (lambda: t.sum(2), lambda: t.mean(-3), lambda: t.max((0, 5)),
-                lambda: t.softmax(2), lambda: t.transpose(0, 2)):
+    for bad in (
+        lambda: t.sum(2),
+        lambda: t.mean(-3),
+        lambda: t.max((0, 5)),
+        lambda: t.softmax(2),
+        lambda: t.transpose(0, 2),
+    ):
         with pytest.raises(IndexError, match="out of range"):
             bad()
     with pytest.raises(ValueError, match="twice"):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..engine import GradFn, Node, parent_of
+from ..grad_mode import is_grad_enabled, no_grad
 from ..tensor import Tensor
-from . import grad_mode
-from .engine import Node
 
 
 class Context:
@@ -15,7 +17,7 @@ class Context:
     def __init__(self) -> None:
         self.saved_tensors: tuple = ()
 
-    def save_for_backward(self, *tensors) -> None:
+    def save_for_backward(self, *tensors: Any) -> None:
         self.saved_tensors = tensors
 
 
@@ -27,37 +29,55 @@ class Function:
     """
 
     @staticmethod
-    def forward(ctx: Context, *args: Any, **kwargs: Any):
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Tensor:
         raise NotImplementedError("Function subclasses must implement forward(ctx, *args)")
 
     @staticmethod
-    def backward(ctx: Context, *grad_outputs):
+    def backward(ctx: Context, *grad_outputs: Tensor) -> Any:
         raise NotImplementedError("Function subclasses must implement backward(ctx, *grads)")
 
     @classmethod
-    def apply(cls, *args: Any, **kwargs: Any):
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         ctx = Context()
-        with grad_mode.no_grad():
+        with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-        if not (grad_mode._enabled and any(t is not None and t.requires_grad for t in inputs)):
-            return out
-        if any(out is t for t in inputs):
-            out = Tensor._wrap(out._data)  # never rewire an input's own graph
-
-        def backward(grad):
-            grads = cls.backward(ctx, Tensor._wrap(grad))
-            if not isinstance(grads, tuple):
-                grads = (grads,)
-            if len(grads) != len(inputs):
-                raise RuntimeError(
-                    f"{cls.__name__}.backward returned {len(grads)} gradient(s) "
-                    f"but forward took {len(inputs)} input(s)"
-                )
-            return tuple(None if g is None else (g._data if isinstance(g, Tensor) else g) for g in grads)
-
-        out.requires_grad = True
-        out.grad_fn = Node(backward, inputs, cls.__name__)
+            raise TypeError(
+                f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}"
+            )
+        parents = [parent_of(a) for a in args]
+        if is_grad_enabled() and any(parent is not None for parent in parents):
+            if any(out is a for a in args):
+                out = out.detach()  # never rewire an input's own graph
+            out.requires_grad = True
+            out.grad_fn = Node(parents, grad_fn_per_input(cls, ctx, len(args)), cls.__name__)
         return out
+
+
+def grad_fn_per_input(function: type[Function], ctx: Context, count: int) -> list[GradFn]:
+    """The node's closures, one per input; they share one call of `function.backward`.
+
+    The engine asks each input for its gradient with the same upstream array; the first
+    ask runs the user's backward, the others reuse its answer.
+    """
+    last: dict = {}  # the upstream gradient seen last, and the input gradients it gave
+
+    def all_grads(grad: np.ndarray) -> list:
+        if last.get("upstream") is not grad:
+            last["upstream"], last["grads"] = grad, call_backward(function, ctx, grad, count)
+        return last["grads"]
+
+    return [lambda grad, i=i: all_grads(grad)[i] for i in range(count)]
+
+
+def call_backward(function: type[Function], ctx: Context, grad: np.ndarray, count: int) -> list:
+    """`function.backward(ctx, grad)` checked to give one gradient (or None) per input."""
+    grads = function.backward(ctx, Tensor(grad))
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != count:
+        raise RuntimeError(
+            f"{function.__name__}.backward returned {len(grads)} gradient(s) "
+            f"but forward took {count} input(s)"
+        )
+    return [None if g is None else np.asarray(g) for g in grads]

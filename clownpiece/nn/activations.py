@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.ops import erf, leaky_relu
-from ..tensor import Tensor
+from ..tensor import Tensor, erf
+from .functional import leaky_relu
 from .module import Module
 
 

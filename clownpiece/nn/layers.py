@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
+from ..autograd import no_grad
 from ..tensor import Tensor, where
 from . import init
 from .indices import integer_indices

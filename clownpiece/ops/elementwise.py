@@ -1,0 +1,183 @@
+"""Elementwise ops on numpy arrays (broadcasting like numpy): arithmetic and activations.
+
+Each op returns its result and one closure per operand, mapping the output's gradient to
+that operand's gradient. An operand may be a Python number: its closure is never called.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .core import OpResult, broadcasting, differentiable, unbroadcast
+
+
+@differentiable
+def add(x, y) -> OpResult:
+    def grad_x(g):
+        return unbroadcast(g, x.shape)
+
+    def grad_y(g):
+        return unbroadcast(g, y.shape)
+
+    return broadcasting("add", np.add, x, y), (grad_x, grad_y)
+
+
+@differentiable
+def sub(x, y) -> OpResult:
+    def grad_x(g):
+        return unbroadcast(g, x.shape)
+
+    def grad_y(g):
+        return unbroadcast(-g, y.shape)
+
+    return broadcasting("sub", np.subtract, x, y), (grad_x, grad_y)
+
+
+@differentiable
+def mul(x, y) -> OpResult:
+    def grad_x(g):
+        return unbroadcast(g * y, x.shape)
+
+    def grad_y(g):
+        return unbroadcast(g * x, y.shape)
+
+    return broadcasting("mul", np.multiply, x, y), (grad_x, grad_y)
+
+
+@differentiable
+def div(x, y) -> OpResult:
+    out = broadcasting("div", np.divide, x, y)
+
+    def grad_x(g):
+        return unbroadcast(g / y, x.shape)
+
+    def grad_y(g):
+        return unbroadcast(-g * out / y, y.shape)
+
+    return out, (grad_x, grad_y)
+
+
+@differentiable
+def pow(x, y) -> OpResult:
+    out = broadcasting("pow", np.power, x, y)
+
+    def grad_x(g):
+        return unbroadcast(g * y * x ** (y - 1), x.shape)
+
+    def grad_y(g):
+        return unbroadcast(g * out * np.log(np.where(x > 0, x, 1)), y.shape)
+
+    return out, (grad_x, grad_y)
+
+
+@differentiable
+def neg(x) -> OpResult:
+    return -x, (lambda g: -g,)
+
+
+@differentiable
+def abs(x) -> OpResult:
+    return np.abs(x), (lambda g: g * np.sign(x),)
+
+
+@differentiable
+def exp(x) -> OpResult:
+    out = np.exp(x)
+    return out, (lambda g: g * out,)
+
+
+@differentiable
+def log(x) -> OpResult:
+    return np.log(x), (lambda g: g / x,)
+
+
+@differentiable
+def sqrt(x) -> OpResult:
+    out = np.sqrt(x)
+    return out, (lambda g: g / (2 * out),)
+
+
+@differentiable
+def tanh(x) -> OpResult:
+    out = np.tanh(x)
+    return out, (lambda g: g * (1 - out * out),)
+
+
+@differentiable
+def sigmoid(x) -> OpResult:
+    # exp of a non-positive number only, so large |x| never overflows
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return out, (lambda g: g * out * (1 - out),)
+
+
+@differentiable
+def relu(x) -> OpResult:
+    return np.maximum(x, 0), (lambda g: g * (x > 0),)
+
+
+@differentiable
+def leaky_relu(x, *, negative_slope: float = 0.01) -> OpResult:
+    slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)
+    return x * slope, (lambda g: g * slope,)
+
+
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+@differentiable
+def erf(x) -> OpResult:
+    """Error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7); exact derivative."""
+    t = 1.0 / (1.0 + _ERF_P * np.abs(x))
+    poly = t * (_ERF_A[0] + t * (_ERF_A[1] + t * (_ERF_A[2] + t * (_ERF_A[3] + t * _ERF_A[4]))))
+    out = (np.sign(x) * (1.0 - poly * np.exp(-x * x))).astype(x.dtype, copy=False)
+    scale = 2.0 / math.sqrt(math.pi)
+    return out, (lambda g: g * scale * np.exp(-x * x),)
+
+
+@differentiable
+def clamp(x, *, min=None, max=None) -> OpResult:
+    inside = np.ones(x.shape, dtype=bool)
+    if min is not None:
+        inside &= x >= min
+    if max is not None:
+        inside &= x <= max
+    return np.clip(x, min, max), (lambda g: g * inside,)
+
+
+@differentiable
+def maximum(x, y) -> OpResult:
+    out = broadcasting("maximum", np.maximum, x, y)
+    # ties split the gradient evenly, as PyTorch does
+    x_wins = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(out.dtype)
+
+    def grad_x(g):
+        return unbroadcast(g * x_wins, x.shape)
+
+    def grad_y(g):
+        return unbroadcast(g * (1 - x_wins), y.shape)
+
+    return out, (grad_x, grad_y)
+
+
+@differentiable
+def where(x, y, *, condition: np.ndarray) -> OpResult:
+    """`x` where `condition` holds, else `y` (the condition is not differentiated)."""
+    try:
+        out = np.where(condition, x, y)
+    except ValueError:
+        raise ValueError(
+            f"where: condition of shape {np.shape(condition)} and operands of shapes "
+            f"{np.shape(x)} and {np.shape(y)} cannot be broadcast together"
+        ) from None
+
+    def grad_x(g):
+        return unbroadcast(np.where(condition, g, 0), x.shape)
+
+    def grad_y(g):
+        return unbroadcast(np.where(condition, 0, g), y.shape)
+
+    return out, (grad_x, grad_y)
