@@ -7,7 +7,6 @@ Nothing below it imports it; `clownpiece.autograd` (Function, gradcheck) sits ab
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -28,6 +27,7 @@ from .engine import Node, parent_of, run_backward
 from .grad_mode import is_grad_enabled
 from .ops.core import OpResult
 from .ops.shape import index_array, int_sizes
+from .untraced import UntracedOps
 
 
 def to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -68,12 +68,12 @@ def keep_flag(keepdim: bool | None, keepdims: bool | None) -> bool:
 
 
 def _rebuild(cls: type, data: np.ndarray, requires_grad: bool) -> Tensor:
-    t = object.__new__(cls)
+    t: Tensor = object.__new__(cls)
     t._data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, None
     return t
 
 
-class Tensor:
+class Tensor(UntracedOps):
     """An n-dimensional array that records the operations made on it for `backward()`."""
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "__weakref__")
@@ -117,7 +117,9 @@ class Tensor:
     def full(
         cls, shape: Any, fill_value: Any, *, dtype: Any = float32, requires_grad: bool = False
     ) -> Tensor:
-        shape = factory_shape(shape if isinstance(shape, (tuple, list)) else (shape,), "full")
+        shape = factory_shape(
+            tuple(shape) if isinstance(shape, (tuple, list)) else (shape,), "full"
+        )
         return Tensor(np.full(shape, fill_value, as_dtype(dtype)), requires_grad=requires_grad)
 
     @classmethod
@@ -482,134 +484,6 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         return apply_op(ops.getitem, self, index=index_array(index))
-
-    # ------------------------------------------------------------------ non-differentiable
-    def _compare(self, other: Any, op: Callable) -> Tensor:
-        return Tensor._wrap(np.asarray(op(self._data, _value(other))))
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less)
-
-    def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater_equal)
-
-    def to(self, dtype: Any) -> Tensor:
-        dtype = as_dtype(dtype)
-        if dtype == self.dtype:
-            return self
-        return Tensor._wrap(self._data.astype(dtype))
-
-    def float(self) -> Tensor:
-        return self.to(float32)
-
-    def double(self) -> Tensor:
-        return self.to(float64)
-
-    def long(self) -> Tensor:
-        return self.to(int64)
-
-    def bool(self) -> Tensor:
-        return self.to(bool_)
-
-    def all(self) -> builtins.bool:
-        return builtins.bool(self._data.all())
-
-    def any(self) -> builtins.bool:
-        return builtins.bool(self._data.any())
-
-    # ------------------------------------------------------------------ in-place (not traced)
-    def _check_inplace(self, name: str) -> None:
-        if self.requires_grad and is_grad_enabled():
-            what = "a leaf tensor that requires grad" if self.is_leaf else "a tensor in the graph"
-            raise RuntimeError(
-                f"{name}: in-place operation on {what}; wrap it in `with no_grad():`"
-            )
-
-    def _write(self, name: str, values: Any) -> Tensor:
-        self._check_inplace(name)
-        values = _value(values)
-        try:
-            self._data[...] = values
-        except ValueError:
-            raise ValueError(
-                f"{name}: cannot write values of shape {np.shape(values)} into a tensor of "
-                f"shape {self.shape}"
-            ) from None
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        return self._write("copy_", src)
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._write("fill_", value)
-
-    def zero_(self) -> Tensor:
-        return self._write("zero_", 0)
-
-    def _update(self, name: str, ufunc: Callable, other: Any) -> Tensor:
-        """self = ufunc(self, other), computed straight into this tensor's storage."""
-        self._check_inplace(name)
-        try:
-            ufunc(self._data, _value(other), out=self._data, casting="same_kind")
-        except ValueError:
-            raise ValueError(
-                f"{name}: cannot combine a tensor of shape {self.shape} in place with "
-                f"shape {np.shape(_value(other))}"
-            ) from None
-        return self
-
-    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return self._update("add_", np.add, other if alpha == 1 else alpha * _value(other))
-
-    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return self._update("sub_", np.subtract, other if alpha == 1 else alpha * _value(other))
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._update("mul_", np.multiply, other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._update("div_", np.divide, other)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        return self._write("clamp_", np.clip(self._data, min, max))
-
-    def uniform_(self, low: float = 0.0, high: float = 1.0) -> Tensor:
-        return self._write("uniform_", rng.generator().uniform(low, high, self.shape))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        return self._write("normal_", rng.generator().normal(mean, std, self.shape))
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
-        self._data[index_array(index)] = _value(value)
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self.div_(other)
-
-
-def _value(x: Any) -> Any:
-    return x._data if isinstance(x, Tensor) else x
 
 
 def apply_op(op: Callable[..., OpResult], *operands: Any, **params: Any) -> Tensor:

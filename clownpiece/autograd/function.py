@@ -67,7 +67,10 @@ def grad_fn_per_input(function: type[Function], ctx: Context, count: int) -> lis
             last["upstream"], last["grads"] = grad, call_backward(function, ctx, grad, count)
         return last["grads"]
 
-    return [lambda grad, i=i: all_grads(grad)[i] for i in range(count)]
+    def grad_fn(i: int) -> GradFn:
+        return lambda grad: all_grads(grad)[i]
+
+    return [grad_fn(i) for i in range(count)]
 
 
 def call_backward(function: type[Function], ctx: Context, grad: np.ndarray, count: int) -> list:
