@@ -7,6 +7,10 @@ import pytest
 
 import clownpiece as cp
 from clownpiece import nn
+from clownpiece.nn.activations import SELU
+
+SELU_ALPHA = 1.6732632423543772848170429916717  # from the paper (Klambauer et al., 2017)
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def f64(values, requires_grad=True):
@@ -85,6 +89,7 @@ ACTIVATIONS = [
     ("GELU", lambda: nn.GELU()),
     ("GELUtanh", lambda: nn.GELU(approximate="tanh")),
     ("Identity", lambda: nn.Identity()),
+    ("SELU", lambda: SELU()),
 ]
 
 
@@ -124,11 +129,30 @@ def _torch_pairs(torch):
         ("GELUnone", nn.GELU("none"), torch.nn.GELU("none")),
         ("GELUtanh", nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh")),
         ("Identity", nn.Identity(), torch.nn.Identity()),
+        ("SELU", SELU(), torch.nn.SELU()),
+        ("ReLUinplace", nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
+        ("LeakyReLUinplace", nn.LeakyReLU(0.2, inplace=True), torch.nn.LeakyReLU(0.2, True)),
+        ("SELUinplace", SELU(inplace=True), torch.nn.SELU(inplace=True)),
     ]
 
 
-PAIR_IDS = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "LeakyReLU0.3", "Softmax1", "Softmax-1",
-            "GELU", "GELUnone", "GELUtanh", "Identity"]
+PAIR_IDS = [
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "LeakyReLU0.3",
+    "Softmax1",
+    "Softmax-1",
+    "GELU",
+    "GELUnone",
+    "GELUtanh",
+    "Identity",
+    "SELU",
+    "ReLUinplace",
+    "LeakyReLUinplace",
+    "SELUinplace",
+]
 
 
 @pytest.mark.parametrize("index", range(len(PAIR_IDS)), ids=PAIR_IDS)
@@ -145,7 +169,7 @@ def test_activation_matches_torch(index):
     (out * cp.Tensor(grad_out)).sum().backward()
 
     tx = torch.tensor(data, requires_grad=True)
-    tout = theirs(tx)
+    tout = theirs(tx * 1)  # through a non-leaf: torch's inplace=True may write into it
     (tout * torch.tensor(grad_out)).sum().backward()
 
     assert out.dtype == np.float32
@@ -166,3 +190,89 @@ def test_activation_reprs_text():
     assert repr(nn.Softmax(1)) == "Softmax(dim=1)"
     assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
     assert repr(nn.ReLU()) == "ReLU()"
+
+
+def test_activation_reprs_with_inplace_text():
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
+    assert repr(nn.ReLU(inplace=False)) == "ReLU()"
+    assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
+    assert repr(nn.LeakyReLU(negative_slope=0.2, inplace=False)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(SELU()) == "SELU()" and repr(SELU(True)) == "SELU(inplace=True)"
+
+
+@pytest.mark.parametrize(
+    "inplace,plain",
+    [
+        (nn.ReLU(inplace=True), nn.ReLU()),
+        (nn.LeakyReLU(0.1, inplace=True), nn.LeakyReLU(0.1)),
+        (SELU(inplace=True), SELU()),
+    ],
+    ids=["ReLU", "LeakyReLU", "SELU"],
+)
+def test_inplace_is_a_documented_no_op(inplace, plain):
+    x = cp.Tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    out = inplace(x)
+    assert out is not x
+    np.testing.assert_array_equal(x.numpy(), [-2.0, 0.5, 3.0])  # the input is untouched
+    np.testing.assert_array_equal(out.numpy(), plain(x).numpy())
+    out.sum().backward()
+    assert x.grad is not None
+    assert "inplace" in nn.activations.__doc__ and "changes\nnothing" in nn.activations.__doc__
+
+
+# ---------------------------------------------------------------- SELU
+def test_selu_values_by_hand():
+    x = cp.Tensor([1.0, 2.5, 0.0, -1.0, -30.0])
+    want = [
+        SELU_SCALE,
+        2.5 * SELU_SCALE,
+        0.0,
+        SELU_SCALE * SELU_ALPHA * (math.exp(-1) - 1),
+        -SELU_SCALE * SELU_ALPHA,
+    ]  # saturates at -scale * alpha (about -1.7581)
+    np.testing.assert_allclose(SELU()(x).numpy(), want, rtol=1e-6)
+    assert SELU().alpha == SELU_ALPHA and SELU().scale == SELU_SCALE
+
+
+def test_selu_gradient_by_hand_and_finite_for_huge_inputs():
+    x = cp.Tensor([2.0, -1.0, 0.0, 100.0, -100.0], requires_grad=True)
+    SELU()(x).sum().backward()
+    # x > 0: scale; x <= 0: scale * alpha * e^x (PyTorch takes this branch at 0 too)
+    want = [
+        SELU_SCALE,
+        SELU_SCALE * SELU_ALPHA * math.exp(-1),
+        SELU_SCALE * SELU_ALPHA,
+        SELU_SCALE,
+        SELU_SCALE * SELU_ALPHA * math.exp(-100),
+    ]
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-6, atol=1e-40)  # float32 denormal
+
+    class UnclampedSELU(SELU):  # e^x of the whole input: inf at 100, then 0 * inf = nan
+        def forward(self, x):
+            return self.scale * cp.where(x > 0, x, self.alpha * (x.exp() - 1))
+
+    y = cp.Tensor([100.0, -1.0], requires_grad=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        UnclampedSELU()(y).sum().backward()
+    assert np.isnan(y.grad.numpy()[0])
+
+
+def test_selu_matches_torch_at_zero_and_extremes():
+    torch = pytest.importorskip("torch")
+    data = np.array([0.0, -0.0, 1e-7, -1e-7, 88.0, 100.0, -100.0, -3.0], dtype=np.float32)
+    x, tx = cp.Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, tout = SELU()(x), torch.nn.SELU()(tx)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-6, atol=1e-7)
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+    class RoundedSELU(SELU):  # constants to 3 digits: caught at float32 tolerance
+        alpha, scale = 1.673, 1.051
+
+    rounded = RoundedSELU()(cp.Tensor(data)).numpy()
+    assert not np.allclose(rounded, tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_selu_gain_stays_three_quarters():
+    assert nn.init.calculate_gain("selu") == 0.75

@@ -1,6 +1,7 @@
 """Embedding, LayerNorm, BatchNorm, MultiheadAttention: formulas, gradients, modes, errors, parity."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ def to_f64(module):
     """Cast every parameter of `module` to float64 in place (for gradcheck); returns them."""
     params = list(module.parameters())
     for p in params:
-        p._data = p._data.astype(np.float64)
+        p.data = p.numpy().astype(np.float64)
     return params
 
 
@@ -28,7 +29,7 @@ def check_module_grads(module, x):
 
 
 def set_param(param, values):
-    param._data = np.asarray(values, dtype=param._data.dtype).reshape(param.shape)
+    param.data = np.asarray(values, dtype=param.dtype).reshape(param.shape)
 
 
 def backward_with(out, rng):
@@ -84,7 +85,9 @@ def test_embedding_errors():
         emb(cp.Tensor(np.array([0, 5])))
     with pytest.raises(IndexError, match=r"index -1 is out of range \[0, 5\)"):
         emb(cp.Tensor(np.array([[1, -1]])))
-    with pytest.raises(TypeError, match=r"Embedding\(5, 3\) needs integer index values, got non-integral"):
+    with pytest.raises(
+        TypeError, match=r"Embedding\(5, 3\) needs integer index values, got non-integral"
+    ):
         emb(cp.Tensor([0.0, 1.5]))
     with pytest.raises(TypeError, match=r"needs integer index values, got dtype bool"):
         emb(cp.Tensor(np.array([True, False])))
@@ -157,9 +160,36 @@ def test_layernorm_wrong_shape_errors():
 
 @pytest.mark.parametrize(
     "ours_arg,torch_shape,input_shape",
-    [(5, (5,), (3, 5)), (20, (4, 5), (2, 3, 4, 5)), ((4, 5), (4, 5), (3, 4, 5)),
-     (8, (8,), (2, 3, 8))],
-    ids=["int", "course-int-2dims", "tuple", "3d-input"],
+    [
+        (5, (5,), (3, 5)),
+        (20, (4, 5), (2, 3, 4, 5)),
+        ((4, 5), (4, 5), (3, 4, 5)),
+        (8, (8,), (2, 3, 8)),
+        # sizes of one (issue 10): these crashed or were refused before
+        (1, (1,), (3, 1)),
+        ((1,), (1,), (2, 3, 1)),
+        ((1, 4), (1, 4), (2, 1, 4)),
+        ((1, 4), (1, 4), (1, 4)),
+        ((2, 1, 3), (2, 1, 3), (5, 2, 1, 3)),
+        # the course's int over trailing dims that include a 1; a 1-D (unbatched) input
+        (4, (4, 1), (2, 4, 1)),
+        (6, (6,), (3, 1, 6)),
+        (4, (4,), (4,)),
+    ],
+    ids=[
+        "int",
+        "course-int-2dims",
+        "tuple",
+        "3d-input",
+        "int-1",
+        "tuple-1",
+        "tuple-1x4",
+        "tuple-1x4-unbatched",
+        "tuple-2x1x3",
+        "int-over-4x1",
+        "int-after-a-1",
+        "1d-input",
+    ],
 )
 def test_layernorm_matches_torch(ours_arg, torch_shape, input_shape):
     torch = pytest.importorskip("torch")
@@ -198,12 +228,113 @@ def test_layernorm_repr_text():
     assert repr(nn.LayerNorm(5)) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True, bias=True)"
 
 
+class WhileLoopLayerNorm(nn.LayerNorm):
+    """The shape logic before issue 10: grow k while the product is too small, then compare."""
+
+    def normalized_dims(self, shape):
+        sizes, k = 1, 0
+        while sizes < self.num_features and k < len(shape):
+            k += 1
+            sizes *= shape[-k]
+        if sizes != self.num_features or (
+            len(self.normalized_shape) > 1 and tuple(shape[-k:]) != self.normalized_shape
+        ):
+            return None
+        return k
+
+
+def layer_norm_np(x, n_dims, eps=1e-5):
+    axes = tuple(range(x.ndim - n_dims, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+
+
+@pytest.mark.parametrize(
+    "arg,input_shape,n_dims",
+    [(1, (3, 1), 1), ((1,), (3, 1), 1), ((1, 4), (2, 1, 4), 2), (4, (2, 4, 1), 2)],
+    ids=["int-1", "tuple-1", "tuple-1x4", "int-over-4x1"],
+)
+def test_layernorm_sizes_of_one(arg, input_shape, n_dims):
+    x = (np.arange(math.prod(input_shape), dtype=np.float32).reshape(input_shape) - 3) ** 2
+    ln = nn.LayerNorm(arg)
+    set_param(ln.bias, np.arange(ln.num_features))  # a group of one value normalises to 0
+    out = ln(cp.Tensor(x))
+    assert out.shape == input_shape
+    want = layer_norm_np(x.astype(np.float64), n_dims) + ln.bias.numpy().reshape(
+        ln.normalized_shape if isinstance(arg, tuple) else (-1,) + (1,) * (n_dims - 1)
+    )
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-5, atol=1e-5)
+    # the old shape logic crashes on the first three and gets the course's (4,) on 4x1 right
+    if n_dims == 1 or isinstance(arg, tuple):
+        with pytest.raises((ValueError, TypeError)):
+            WhileLoopLayerNorm(arg)(cp.Tensor(x))
+
+
+def test_layernorm_tuple_is_the_exact_trailing_shape_an_int_a_product():
+    x = cp.randn(4, 2, 3)
+    np.testing.assert_allclose(
+        nn.LayerNorm(6)(x).numpy(), layer_norm_np(x.numpy(), 2), rtol=1e-4, atol=1e-5
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"LayerNorm\(\(6,\), eps=1e-05, .*\) expected trailing "
+        r"dims \(6,\), got input of shape \(4, 2, 3\)",
+    ):
+        nn.LayerNorm((6,))(x)
+    with pytest.raises(
+        ValueError,
+        match=r"expected trailing dims \(1, 4\), got input of shape "
+        r"\(2, 4\)",
+    ):
+        nn.LayerNorm((1, 4))(cp.zeros(2, 4))
+    # the old logic read a 1-tuple as the course's product
+    assert WhileLoopLayerNorm((6,))(x).shape == (4, 2, 3)
+
+
+def test_layernorm_tuple_refusals_agree_with_torch():
+    torch = pytest.importorskip("torch")
+    for arg, shape in [((6,), (4, 2, 3)), ((1, 4), (2, 4)), ((4, 5), (2, 5, 4))]:
+        with pytest.raises(RuntimeError):
+            torch.nn.LayerNorm(arg)(torch.zeros(shape))
+        with pytest.raises(ValueError, match=r"expected trailing dims"):
+            nn.LayerNorm(arg)(cp.zeros(*shape))
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"num_features": ()}, r"LayerNorm: num_features must name at least one dim, got \(\)"),
+        (
+            {"num_features": 4, "eps": -1e-5},
+            r"LayerNorm: eps must be a finite number >= 0.0, got -1e-05",
+        ),
+        (
+            {"num_features": 4, "eps": "1e-5"},
+            r"LayerNorm: eps must be a finite number >= 0.0, got '1e-5'",
+        ),
+        ({"num_features": 4, "eps": float("nan")}, r"LayerNorm: eps .* got nan"),
+        (
+            {"num_features": (2, True)},
+            r"LayerNorm: num_features must be a non-negative int, got True",
+        ),
+    ],
+    ids=["empty", "eps-negative", "eps-str", "eps-nan", "bool-inside"],
+)
+def test_layernorm_bad_construction(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nn.LayerNorm(**kwargs)
+
+
 # ================================================================ BatchNorm
 def test_batchnorm_buffers_and_state_dict():
     bn = nn.BatchNorm(3)
     assert [k for k, _ in bn.named_parameters()] == ["weight", "bias"]
     assert list(bn.state_dict()) == [
-        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
     ]
     np.testing.assert_array_equal(bn.running_mean.numpy(), [0, 0, 0])
     np.testing.assert_array_equal(bn.running_var.numpy(), [1, 1, 1])
@@ -219,8 +350,12 @@ def test_batchnorm_training_hand_values_and_running_stats():
     out = bn(x).numpy()
     # channel 0: mean 3, biased var 8/3, unbiased var 4; channel 1: mean 12, var 8 (unbiased 12)
     expected = np.stack(
-        [np.array([-2.0, 0.0, 2.0]) / math.sqrt(8 / 3 + 1e-5),
-         np.array([-2.0, -2.0, 4.0]) / math.sqrt(8 + 1e-5)], axis=1)
+        [
+            np.array([-2.0, 0.0, 2.0]) / math.sqrt(8 / 3 + 1e-5),
+            np.array([-2.0, -2.0, 4.0]) / math.sqrt(8 + 1e-5),
+        ],
+        axis=1,
+    )
     np.testing.assert_allclose(out, expected, rtol=1e-5)
     np.testing.assert_allclose(bn.running_mean.numpy(), [0.3, 1.2], rtol=1e-6)
     np.testing.assert_allclose(bn.running_var.numpy(), [0.9 + 0.4, 0.9 + 1.2], rtol=1e-6)
@@ -273,8 +408,11 @@ def test_batchnorm_gradcheck(shape, training):
 
 def test_batchnorm_errors_change_no_state():
     bn = nn.BatchNorm(3)
-    with pytest.raises(ValueError, match=r"BatchNorm\(3,.*expected input of shape \(N, 3\) or "
-                                         r"\(N, 3, L\), got \(4, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"BatchNorm\(3,.*expected input of shape \(N, 3\) or "
+        r"\(N, 3, L\), got \(4, 2\)",
+    ):
         bn(cp.zeros(4, 2))
     with pytest.raises(ValueError, match=r"got \(3,\)"):
         bn(cp.zeros(3))
@@ -289,11 +427,12 @@ def test_batchnorm_errors_change_no_state():
 
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5)], ids=["NC", "NCL"])
 @pytest.mark.parametrize("affine", [True, False])
-def test_batchnorm_matches_torch_over_training_then_eval(shape, affine):
+@pytest.mark.parametrize("momentum", [0.2, None], ids=["momentum0.2", "cumulative"])
+def test_batchnorm_matches_torch_over_training_then_eval(shape, affine, momentum):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
-    ours = nn.BatchNorm(3, eps=1e-3, momentum=0.2, affine=affine)
-    theirs = torch.nn.BatchNorm1d(3, eps=1e-3, momentum=0.2, affine=affine)
+    ours = nn.BatchNorm(3, eps=1e-3, momentum=momentum, affine=affine)
+    theirs = torch.nn.BatchNorm1d(3, eps=1e-3, momentum=momentum, affine=affine)
     if affine:
         weight, bias = rng.standard_normal(3), rng.standard_normal(3)
         set_param(ours.weight, weight)
@@ -344,6 +483,84 @@ def test_batchnorm_repr_text():
     )
 
 
+def running_stats_after(bn, batches):
+    for batch in batches:
+        bn(cp.Tensor(batch))
+    return bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
+
+
+def test_batchnorm_momentum_none_is_the_cumulative_average():
+    rng = np.random.default_rng(7)
+    batches = [rng.normal([1.0, -2.0, 5.0], [1.0, 3.0, 0.5], size=(6, 3)) for _ in range(5)]
+    want_mean = np.mean([b.mean(0) for b in batches], axis=0)  # the initial 0 and 1 are
+    want_var = np.mean([b.var(0, ddof=1) for b in batches], axis=0)  # forgotten at once
+    bn = nn.BatchNorm(3, momentum=None)
+    assert bn.momentum is None and "momentum=None" in repr(bn)
+    mean, var = running_stats_after(bn, batches)
+    np.testing.assert_allclose(mean, want_mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(var, want_var, rtol=1e-5)
+    assert bn.num_batches_tracked.item() == 5
+
+    class NoneMeansDefault(nn.BatchNorm):  # a tempting wrong reading of momentum=None
+        def __init__(self, num_features, momentum=None):
+            super().__init__(num_features, momentum=0.1 if momentum is None else momentum)
+
+    wrong_mean, _ = running_stats_after(NoneMeansDefault(3), batches)
+    assert not np.allclose(wrong_mean, want_mean, rtol=1e-3)
+
+
+def test_batchnorm_momentum_bounds_and_numpy_numbers():
+    batch = np.array([[0.0, 2.0], [2.0, 6.0]], dtype=np.float32)  # mean (1, 4), var (2, 8)
+    keep, _ = running_stats_after(nn.BatchNorm(2, momentum=0), [batch])
+    np.testing.assert_array_equal(keep, [0.0, 0.0])
+    replace, var = running_stats_after(nn.BatchNorm(2, momentum=1), [batch])
+    np.testing.assert_array_equal(replace, [1.0, 4.0])
+    np.testing.assert_array_equal(var, [2.0, 8.0])
+    bn = nn.BatchNorm(np.int64(2), eps=np.float32(0.5), momentum=np.float64(0.25))
+    assert repr(bn) == (
+        "BatchNorm(2, eps=0.5, momentum=0.25, affine=True, bias=True, track_running_stats=True)"
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"num_features": 0}, "BatchNorm: num_features must be a positive int, got 0"),
+        ({"eps": -1.0}, r"BatchNorm: eps must be a finite number >= 0.0, got -1.0"),
+        ({"eps": None}, r"BatchNorm: eps must be a finite number >= 0.0, got None"),
+        ({"eps": "1e-5"}, r"BatchNorm: eps must be .* got '1e-5'"),
+        ({"eps": math.inf}, r"BatchNorm: eps must be a finite number >= 0.0, got inf"),
+        ({"eps": True}, r"BatchNorm: eps must be .* got True"),
+        (
+            {"momentum": 1.5},
+            r"BatchNorm: momentum \(or None\) must be a finite number in "
+            r"\[0.0, 1.0\], got 1.5",
+        ),
+        ({"momentum": -0.1}, r"BatchNorm: momentum .* got -0.1"),
+        ({"momentum": "0.1"}, r"BatchNorm: momentum .* got '0.1'"),
+        ({"momentum": float("nan")}, r"BatchNorm: momentum .* got nan"),
+        ({"momentum": True}, r"BatchNorm: momentum .* got True"),
+    ],
+    ids=[
+        "zero-features",
+        "eps-negative",
+        "eps-none",
+        "eps-str",
+        "eps-inf",
+        "eps-bool",
+        "momentum-big",
+        "momentum-negative",
+        "momentum-str",
+        "momentum-nan",
+        "momentum-bool",
+    ],
+)
+def test_batchnorm_bad_construction(kwargs, message):
+    kwargs = {"num_features": 3, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        nn.BatchNorm(**kwargs)
+
+
 # ================================================================ MultiheadAttention
 def reference_attention(x, w_in, b_in, w_out, b_out, heads, mask=None):
     """Plain numpy multi-head self-attention (float64), PyTorch's formula."""
@@ -367,16 +584,20 @@ def reference_attention(x, w_in, b_in, w_out, b_out, heads, mask=None):
 
 
 def mha_params(mha):
-    return [p.numpy().astype(np.float64) for p in
-            (mha.in_proj.weight, mha.in_proj.bias, mha.out_proj.weight, mha.out_proj.bias)]
+    return [
+        p.numpy().astype(np.float64)
+        for p in (mha.in_proj.weight, mha.in_proj.bias, mha.out_proj.weight, mha.out_proj.bias)
+    ]
 
 
 def test_mha_structure():
     mha = nn.MultiheadAttention(8, 2)
     assert mha.head_dim == 4
     assert [(k, tuple(p.shape)) for k, p in mha.named_parameters()] == [
-        ("in_proj.weight", (24, 8)), ("in_proj.bias", (24,)),
-        ("out_proj.weight", (8, 8)), ("out_proj.bias", (8,)),
+        ("in_proj.weight", (24, 8)),
+        ("in_proj.bias", (24,)),
+        ("out_proj.weight", (8, 8)),
+        ("out_proj.bias", (8,)),
     ]
     no_bias = nn.MultiheadAttention(8, 2, bias=False)
     assert [k for k, _ in no_bias.named_parameters()] == ["in_proj.weight", "out_proj.weight"]
@@ -417,8 +638,9 @@ def test_mha_matches_numpy_reference(mask_kind):
         "none": None,
         "bool": np.triu(np.ones((5, 5), dtype=bool), k=1),
         "float": rng.standard_normal((5, 5)).astype(np.float32),
-        "bool-per-batch": np.stack([np.triu(np.ones((5, 5), dtype=bool), k=1),
-                                    np.tril(np.ones((5, 5), dtype=bool), k=-1)]),
+        "bool-per-batch": np.stack(
+            [np.triu(np.ones((5, 5), dtype=bool), k=1), np.tril(np.ones((5, 5), dtype=bool), k=-1)]
+        ),
     }[mask_kind]
     out = mha(cp.Tensor(x), attn_mask=mask).numpy()
     ref = reference_attention(x.astype(np.float64), *mha_params(mha), heads=3, mask=mask)
@@ -440,14 +662,22 @@ def test_mha_gradcheck(mask_kind):
 
 
 def test_mha_errors():
-    with pytest.raises(ValueError, match=r"MultiheadAttention: hidden_dim=10 must be divisible by "
-                                         r"num_heads=3"):
+    with pytest.raises(
+        ValueError,
+        match=r"MultiheadAttention: hidden_dim=10 must be divisible by "
+        r"num_heads=3",
+    ):
         nn.MultiheadAttention(10, 3)
-    with pytest.raises(ValueError, match="num_heads=0"):
+    with pytest.raises(
+        ValueError, match="MultiheadAttention: num_heads must be a positive int, got 0"
+    ):
         nn.MultiheadAttention(8, 0)
     mha = nn.MultiheadAttention(8, 2)
-    with pytest.raises(ValueError, match=r"MultiheadAttention\(hidden_dim=8\) expected input "
-                                         r"\(batch, seq, 8\), got \(5, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"MultiheadAttention\(hidden_dim=8\) expected input "
+        r"\(batch, seq, 8\), got \(5, 8\)",
+    ):
         mha(cp.zeros(5, 8))
     with pytest.raises(ValueError, match=r"expected input \(batch, seq, 8\), got \(2, 5, 6\)"):
         mha(cp.zeros(2, 5, 6))
@@ -456,8 +686,9 @@ def test_mha_errors():
 
 
 def _torch_mha(torch, ours, bias=True):
-    theirs = torch.nn.MultiheadAttention(ours.hidden_dim, ours.num_heads, bias=bias,
-                                         batch_first=True)
+    theirs = torch.nn.MultiheadAttention(
+        ours.hidden_dim, ours.num_heads, bias=bias, batch_first=True
+    )
     with torch.no_grad():
         theirs.in_proj_weight.copy_(torch.tensor(ours.in_proj.weight.numpy()))
         theirs.out_proj.weight.copy_(torch.tensor(ours.out_proj.weight.numpy()))
@@ -467,7 +698,9 @@ def _torch_mha(torch, ours, bias=True):
     return theirs
 
 
-@pytest.mark.parametrize("mask_kind", ["none", "bool", "float", "bool-per-batch"])
+@pytest.mark.parametrize(
+    "mask_kind", ["none", "bool", "float", "bool-per-batch", "float-causal", "float-per-batch"]
+)
 @pytest.mark.parametrize("bias", [True, False])
 def test_mha_matches_torch(mask_kind, bias):
     torch = pytest.importorskip("torch")
@@ -486,6 +719,12 @@ def test_mha_matches_torch(mask_kind, bias):
         # ours: (batch, seq, seq) shared by the heads; torch: (batch * heads, seq, seq)
         mask = rng.random((batch, seq, seq)) < 0.4
         mask[:, :, 0] = False  # every query can attend to something
+        tmask = torch.tensor(mask).repeat_interleave(heads, dim=0)
+    elif mask_kind == "float-causal":  # additive -inf above the diagonal = the bool mask
+        mask = np.where(causal, -np.inf, 0.0).astype(np.float32)
+        tmask = torch.tensor(mask)
+    elif mask_kind == "float-per-batch":
+        mask = rng.standard_normal((batch, seq, seq)).astype(np.float32) * 2
         tmask = torch.tensor(mask).repeat_interleave(heads, dim=0)
     data = rng.standard_normal((batch, seq, hidden)).astype(np.float32)
     x = cp.Tensor(data, requires_grad=True)
@@ -514,6 +753,131 @@ def test_mha_repr():
     )
 
 
+def mha_init_problems(w_in, b_in, w_out, b_out):
+    """What differs from PyTorch's MultiheadAttention init (empty list: nothing)."""
+    hidden = w_in.shape[1]
+    xavier = math.sqrt(6 / (hidden + 3 * hidden))  # over the whole (3E, E) matrix
+    linear = 1 / math.sqrt(hidden)  # out_proj: any Linear's U(-1/sqrt(in), 1/sqrt(in))
+    problems = []
+    if not 0.99 * xavier < np.abs(w_in).max() <= xavier:
+        problems.append(f"in_proj max {np.abs(w_in).max():.4f}, xavier bound {xavier:.4f}")
+    if abs(w_in.std() / (xavier / math.sqrt(3)) - 1) > 0.02 or abs(w_in.mean()) > 0.01 * xavier:
+        problems.append("in_proj is not uniform over the xavier range")
+    if not 0.98 * linear < np.abs(w_out).max() <= linear:
+        problems.append(f"out_proj max {np.abs(w_out).max():.4f}, bound {linear:.4f}")
+    if np.any(b_in != 0) or np.any(b_out != 0):
+        problems.append("biases are not zero")
+    return problems
+
+
+def test_mha_default_init_is_pytorchs():
+    cp.manual_seed(0)
+    ours = nn.MultiheadAttention(96, 4)
+    assert mha_init_problems(*mha_params(ours)) == []
+
+    class LinearInitMHA(nn.MultiheadAttention):  # the init before issue 10
+        def reset_parameters(self):
+            self.in_proj.reset_parameters()
+            self.out_proj.reset_parameters()
+
+    problems = mha_init_problems(*mha_params(LinearInitMHA(96, 4)))
+    assert [p.split(" ")[0] + " " + p.split(" ")[1] for p in problems] == [
+        "in_proj max",
+        "in_proj is",
+        "biases are",
+    ]
+    no_bias = nn.MultiheadAttention(96, 4, bias=False)
+    w_in, w_out = no_bias.in_proj.weight.numpy(), no_bias.out_proj.weight.numpy()
+    assert mha_init_problems(w_in, 0, w_out, 0) == []
+    cp.manual_seed(0)
+    assert np.array_equal(
+        nn.MultiheadAttention(96, 4).in_proj.weight.numpy(), ours.in_proj.weight.numpy()
+    )
+
+
+def test_mha_init_check_describes_torch_too():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(96, 4, batch_first=True)
+    params = (
+        theirs.in_proj_weight,
+        theirs.in_proj_bias,
+        theirs.out_proj.weight,
+        theirs.out_proj.bias,
+    )
+    assert mha_init_problems(*[p.detach().numpy() for p in params]) == []
+
+
+@pytest.mark.parametrize(
+    "dtype,as_tensor",
+    [(np.int64, True), (np.int32, True), (np.int64, False), (np.uint8, False)],
+    ids=["int64-Tensor", "int32-Tensor", "int64-numpy", "uint8-numpy"],
+)
+def test_mha_integer_mask_is_refused_with_both_conventions(dtype, as_tensor):
+    mha = nn.MultiheadAttention(8, 2)
+    allowed = np.tril(np.ones((4, 4), dtype=dtype))  # the course: 1 = may attend
+    mask = cp.Tensor(allowed) if as_tensor else allowed
+    with pytest.raises(TypeError) as info:
+        mha(cp.randn(2, 4, 8), attn_mask=mask)
+    message = str(info.value)
+    for part in [
+        "attn_mask",
+        f"integer dtype {np.dtype(dtype)}",
+        "bool mask (True = may NOT attend, PyTorch's convention)",
+        "float mask",
+        "added to the scores",
+        "0/1 mask",
+        "1 = may attend",
+        "mask == 0",
+    ]:
+        assert part in message, (part, message)
+
+
+def test_mha_course_01_mask_converted_matches_the_bool_mask_and_torch():
+    rng = np.random.default_rng(8)
+    mha = nn.MultiheadAttention(8, 2)
+    x = cp.Tensor(rng.standard_normal((2, 4, 8)).astype(np.float32))
+    allowed = cp.Tensor(np.tril(np.ones((4, 4), dtype=np.int64)))  # the course's 0/1 mask
+    blocked = np.triu(np.ones((4, 4), dtype=bool), k=1)
+    out = mha(x, attn_mask=allowed == 0).numpy()
+    np.testing.assert_array_equal(out, mha(x, attn_mask=blocked).numpy())
+    ref = reference_attention(x.numpy().astype(np.float64), *mha_params(mha), heads=2, mask=blocked)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
+    # what an int mask did before: added 0/1 to the scores, which is neither convention
+    added = mha(x, attn_mask=allowed.numpy().astype(np.float32)).numpy()
+    assert not np.allclose(added, out, atol=1e-3)
+    assert not np.allclose(added, mha(x).numpy(), atol=1e-3)
+
+
+def test_mha_bad_masks_are_named():
+    mha = nn.MultiheadAttention(8, 2)
+    x = cp.zeros(2, 5, 8)
+    with pytest.raises(TypeError, match=r"attn_mask must be a bool or float Tensor, got list"):
+        mha(x, attn_mask=[[True] * 5] * 5)
+    with pytest.raises(TypeError, match=r"attn_mask must be bool or float, got dtype complex128"):
+        mha(x, attn_mask=np.zeros((5, 5), dtype=complex))
+    for shape in [(5,), (4, 5, 5), (1, 5, 5), (2, 2, 5, 5), (5, 4)]:
+        # (4, 5, 5) is PyTorch's (batch * heads, seq, seq) layout
+        with pytest.raises(
+            ValueError,
+            match=rf"attn_mask of shape {re.escape(str(shape))} does "
+            r"not fit .*\(5, 5\).*\(2, 5, 5\) \(one mask per "
+            r"sample, shared by every head\)",
+        ):
+            mha(x, attn_mask=np.zeros(shape, dtype=bool))
+
+
+def test_mha_pytorch_style_call_is_refused():
+    mha = nn.MultiheadAttention(8, 2)
+    x = cp.zeros(2, 8, 8)  # seq == hidden: x itself would fit as a (batch, seq, seq) mask
+    with pytest.raises(TypeError, match="positional argument"):
+        mha(x, x, x)  # PyTorch's (query, key, value)
+    with pytest.raises(TypeError, match="positional argument"):
+        mha(x, None, True)
+    out, weights = mha(x, None, need_weights=True)
+    assert out.shape == (2, 8, 8) and weights.shape == (2, 2, 8, 8)
+
+
 # ================================================================ constructor arguments
 @pytest.mark.parametrize(
     "make,message",
@@ -522,8 +886,8 @@ def test_mha_repr():
         (lambda: nn.Embedding(3, 2.0), "Embedding: embd_dim must be a non-negative int, got 2.0"),
         (lambda: nn.LayerNorm(2.5), "LayerNorm: num_features must be a non-negative int, got 2.5"),
         (lambda: nn.LayerNorm((4, "5")), "LayerNorm: num_features must be a non-negative int"),
-        (lambda: nn.BatchNorm(None), "BatchNorm: num_features must be a non-negative int"),
-        (lambda: nn.MultiheadAttention(8.0, 2), "MultiheadAttention: hidden_dim must be a non-neg"),
+        (lambda: nn.BatchNorm(None), "BatchNorm: num_features must be a positive int, got None"),
+        (lambda: nn.MultiheadAttention(8.0, 2), "MultiheadAttention: hidden_dim must be a positiv"),
     ],
     ids=["embd-neg", "embd-float", "ln-float", "ln-tuple-str", "bn-none", "mha-float"],
 )

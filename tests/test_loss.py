@@ -93,8 +93,9 @@ def test_cross_entropy_gradcheck(reduction):
 # ---------------------------------------------------------------- CrossEntropyLoss: stability, targets
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_is_stable_for_huge_logits(dtype):
-    logits = cp.Tensor(np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, 1e4]], dtype=dtype),
-                       requires_grad=True)
+    logits = cp.Tensor(
+        np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, 1e4]], dtype=dtype), requires_grad=True
+    )
     target = cp.Tensor([1, 2])
     losses = nn.CrossEntropyLoss("none")(logits, target)
     np.testing.assert_allclose(losses.numpy(), [1e4, 0.0], rtol=1e-6, atol=1e-6)
@@ -122,7 +123,9 @@ def test_cross_entropy_int_and_integral_float_targets_agree():
 
 
 def test_cross_entropy_rejects_fractional_targets():
-    with pytest.raises(ValueError, match=r"CrossEntropyLoss needs integer target values, got non-integral"):
+    with pytest.raises(
+        ValueError, match=r"CrossEntropyLoss needs integer target values, got non-integral"
+    ):
         nn.CrossEntropyLoss()(cp.zeros(2, 3), cp.Tensor([0.0, 1.5]))
 
 
@@ -133,7 +136,9 @@ def test_cross_entropy_rejects_non_numeric_targets():
 
 @pytest.mark.parametrize("bad", [3, -1, 7.0])
 def test_cross_entropy_rejects_out_of_range_targets(bad):
-    with pytest.raises(IndexError, match=rf"CrossEntropyLoss: target {bad:g} is out of range \[0, 3\)"):
+    with pytest.raises(
+        IndexError, match=rf"CrossEntropyLoss: target {bad:g} is out of range \[0, 3\)"
+    ):
         nn.CrossEntropyLoss()(cp.zeros(2, 3), cp.Tensor(np.array([0, bad])))
 
 

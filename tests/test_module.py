@@ -1,6 +1,7 @@
 """Module registration, iteration, modes, hooks, copying and printing."""
 
 import copy
+import inspect
 import pickle
 
 import numpy as np
@@ -64,13 +65,26 @@ def test_checks_fail_on_the_empty_skeleton():
 @pytest.mark.parametrize(
     "method, body, failing",
     [
-        ("named_parameters", lambda self, recursive=True, prefix="": iter(
-            sorted(Module.named_parameters(self, recursive, prefix), key=lambda kv: -len(kv[0]))),
-         "dotted recursive names (a, b.c)"),
-        ("named_parameters", lambda self, recursive=True, prefix="": Module.named_parameters(self, True, prefix),
-         "recursive=False gives own parameters only"),
-        ("named_modules", lambda self, recursive=True, prefix="": iter(list(Module.named_modules(self))[1:]),
-         "modules() is self first, then children"),
+        (
+            "named_parameters",
+            lambda self, prefix="", recursive=True: iter(
+                sorted(
+                    Module.named_parameters(self, prefix, recursive=recursive),
+                    key=lambda kv: -len(kv[0]),
+                )
+            ),
+            "dotted recursive names (a, b.c)",
+        ),
+        (
+            "named_parameters",
+            lambda self, prefix="", recursive=True: Module.named_parameters(self, prefix),
+            "recursive=False gives own parameters only",
+        ),
+        (
+            "named_modules",
+            lambda self, recursive=True, prefix="": iter(list(Module.named_modules(self))[1:]),
+            "modules() is self first, then children",
+        ),
     ],
 )
 def test_registration_check_catches_a_specific_bug(method, body, failing):
@@ -173,8 +187,11 @@ def test_a_module_without_super_init_still_prints_and_says_why():
 @pytest.mark.parametrize("register", ["register_parameter", "register_buffer", "register_module"])
 def test_register_validates_names(register):
     m = Linear(2, 2)
-    value = {"register_parameter": Parameter(cp.ones(1)), "register_buffer": Buffer(cp.ones(1)),
-             "register_module": Tanh()}[register]
+    value = {
+        "register_parameter": Parameter(cp.ones(1)),
+        "register_buffer": Buffer(cp.ones(1)),
+        "register_module": Tanh(),
+    }[register]
     with pytest.raises(KeyError, match=r"can't contain \"\.\""):
         getattr(m, register)("a.b", value)
     with pytest.raises(KeyError, match="empty"):
@@ -342,7 +359,7 @@ def test_list_like_children_collapse_and_sequential_does_not():
     assert repr(ModuleList([])) == "ModuleList()"
 
 
-def test_repr_html_is_a_tree_with_counts_and_escaping():
+def test_repr_html_is_a_tree_with_subtree_counts_and_escaping():
     class Weird(Module):
         def extra_repr(self):
             return "<script>"
@@ -351,8 +368,9 @@ def test_repr_html_is_a_tree_with_counts_and_escaping():
     m.w = Weird()
     page = m._repr_html_()
     assert page.count("<details") == 5 and "<summary>" in page
-    assert "16 params" in page and "(4, 3)" in page and "Total parameters: 26" in page
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "SimpleNet</span> · 26 parameters" in page and "16 parameters" in page
+    assert "(4, 3)" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page  # (more in test_module_html.py)
 
 
 def test_repr_matches_torch_for_an_equivalent_model():
@@ -375,5 +393,176 @@ def test_repr_matches_torch_for_an_equivalent_model():
     assert repr(ours) == repr(build(torch.nn, torch.nn.ModuleList, Block))
     assert "(0-2): 3 x Block" in repr(ours)
     t = torch.nn.Module()
-    t.layer1, t.activation, t.layer2 = torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
+    t.layer1, t.activation, t.layer2 = (
+        torch.nn.Linear(784, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 10),
+    )
     assert repr(t).replace("Module(", "SimpleNet(", 1) == SIMPLENET_TEXT
+
+
+def test_blank_extra_repr_lines_stay_empty_when_nested_as_in_torch():
+    class Gap(Module):
+        def extra_repr(self):
+            return "a\n\nb\n   "
+
+    outer = Module()
+    outer.gap = Gap()
+    outer.many = ModuleList([Gap(), Gap()])
+    text = repr(outer)
+    assert "\n\n" in text and not any(line != line.rstrip() for line in text.split("\n"))
+    assert repr(Gap()) == "Gap(\n  a\n  \n  b\n     \n)"  # top level: as PyTorch prints it
+    # the old layout indented every nested line, blank or not
+    old = module_mod.append_text
+
+    def indent_every_line(out, text, indent, head):
+        lines = text.split("\n")
+        out.append(indent + head + lines[0])
+        out.extend(indent + line for line in lines[1:])
+
+    module_mod.append_text = indent_every_line
+    try:
+        assert any(line != line.rstrip() for line in repr(outer).split("\n"))
+    finally:
+        module_mod.append_text = old
+    torch = pytest.importorskip("torch")
+
+    class TGap(torch.nn.Module):
+        def extra_repr(self):
+            return "a\n\nb\n   "
+
+    t = torch.nn.Module()
+    t.gap = TGap()
+    t.many = torch.nn.ModuleList([TGap(), TGap()])
+    assert text == repr(t).replace("TGap", "Gap")
+    assert repr(Gap()) == repr(TGap()).replace("TGap", "Gap")
+
+
+# ---------------------------------------------------------------------------- argument binding
+class Encoder(Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = Linear(2, 2)
+        self.tied = self.fc.weight
+        self.register_buffer("steps", cp.zeros(1))
+
+
+def test_named_parameters_binds_positional_arguments_as_torch():
+    enc = Encoder()
+    assert [n for n, _ in enc.named_parameters("enc")] == ["enc.tied", "enc.fc.bias"]
+    assert [n for n, _ in enc.named_buffers("enc")] == ["enc.steps"]
+    assert [n for n, _ in enc.named_parameters("enc", False)] == ["enc.tied"]
+    assert [n for n, _ in enc.named_parameters("", True, False)] == ["tied", "fc.weight", "fc.bias"]
+    assert [n for n, _ in enc.named_modules(None, "enc")] == ["enc", "enc.fc"]
+    assert [n for n, _ in enc.named_parameters(recursive=False)] == ["tied"]  # the course's keyword
+    assert [n for n, _ in enc.named_parameters(recurse=False)] == ["tied"]  # PyTorch's
+    assert len(list(enc.parameters(False))) == 1 and len(list(enc.buffers(recursive=False))) == 1
+    with pytest.raises(TypeError, match=r"named_parameters\(prefix\) expects a str, got bool"):
+        enc.named_parameters(False)  # the seed's positional recursive: refused, not misread
+    with pytest.raises(TypeError, match=r"named_modules\(memo\) expects a set"):
+        enc.named_modules(False)
+    with pytest.raises(TypeError):
+        enc.modules(False)  # PyTorch: remove_duplicate; the course: recursive -> keyword only
+    with pytest.raises(TypeError):
+        enc.named_children("enc")  # PyTorch's named_children takes no prefix
+    # the old signature named_parameters(recursive=True, prefix="") drops the prefix
+    old = lambda self, recursive=True, prefix="": self.named_parameters(prefix, recursive)  # noqa: E731
+    assert [n for n, _ in old(enc, "enc")] != ["enc.tied", "enc.fc.bias"]
+
+
+def test_named_members_match_torch_with_duplicates_and_prefixes():
+    torch = pytest.importorskip("torch")
+
+    def build(nn):
+        net = nn.Module()
+        shared = nn.Linear(2, 2)
+        net.a, net.b = shared, shared
+        net.head = nn.Linear(2, 1)
+        net.head.weight = nn.Parameter(net.head.weight.detach().clone())
+        net.tied = shared.weight
+        net.register_buffer("steps", cp.zeros(1) if nn is cp.nn else torch.zeros(1))
+        return net
+
+    ours, theirs = build(cp.nn), build(torch.nn)
+    for call in (
+        lambda m: [n for n, _ in m.named_parameters("enc")],
+        lambda m: [n for n, _ in m.named_parameters("enc", True, False)],
+        lambda m: [n for n, _ in m.named_parameters("", False)],
+        lambda m: [n for n, _ in m.named_buffers("x", True, False)],
+        lambda m: [n for n, _ in m.named_modules(None, "enc")],
+        lambda m: [n for n, _ in m.named_modules(None, "", False)],
+        lambda m: [n for n, _ in m.named_modules({m.a})],
+        lambda m: len(list(m.modules(remove_duplicate=False))),
+        lambda m: [n for n, _ in m.named_children()],
+        lambda m: list(m.state_dict(prefix="p.")),
+    ):
+        assert call(ours) == call(theirs)
+
+
+# Methods whose first positional arguments must mean what they mean in PyTorch.
+BOUND_LIKE_TORCH = [
+    "parameters",
+    "named_parameters",
+    "buffers",
+    "named_buffers",
+    "modules",
+    "named_modules",
+    "children",
+    "named_children",
+    "state_dict",
+    "load_state_dict",
+    "train",
+    "eval",
+    "requires_grad_",
+    "zero_grad",
+    "apply",
+    "register_buffer",
+    "register_parameter",
+    "register_module",
+    "add_module",
+    "get_submodule",
+    "register_forward_pre_hook",
+    "register_forward_hook",
+    "extra_repr",
+]
+
+
+def positional_names(function) -> list[str]:
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = inspect.signature(function).parameters.values()
+    return [p.name for p in params if p.kind in kinds and p.name != "self"]
+
+
+def binding_mismatches(ours: type, theirs: type) -> list[str]:
+    """Methods whose positional parameters are not a prefix of PyTorch's (by name)."""
+    problems = []
+    for name in BOUND_LIKE_TORCH:
+        mine, torch_names = (
+            positional_names(getattr(ours, name)),
+            positional_names(getattr(theirs, name)),
+        )
+        if mine != torch_names[: len(mine)]:
+            problems.append(f"{name}{tuple(mine)} vs torch {tuple(torch_names)}")
+    return problems
+
+
+def test_every_positional_argument_binds_as_in_torch():
+    torch = pytest.importorskip("torch")
+    assert binding_mismatches(Module, torch.nn.Module) == []
+
+    class OldSignatures(Module):  # the signatures before this change
+        def named_parameters(self, recursive=True, prefix=""):
+            pass
+
+        def modules(self, recursive=True):
+            pass
+
+        def state_dict(self, prefix="", keep_vars=False):
+            pass
+
+    assert len(binding_mismatches(OldSignatures, torch.nn.Module)) == 3
+
+
+def test_dead_code_is_gone():
+    assert "__setstate__" not in vars(Module)  # the default does the same (pickle test above)
+    assert "prefix" not in inspect.signature(Module.named_children).parameters

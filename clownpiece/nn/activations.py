@@ -1,10 +1,15 @@
-"""Activation modules: thin Module wrappers around differentiable tensor ops."""
+"""Activation modules: thin Module wrappers around differentiable tensor ops.
+
+`inplace=` (ReLU, LeakyReLU, SELU) is accepted because PyTorch code passes it; it changes
+nothing here: the result is always a new tensor and the input is left as it was.
+"""
 
 from __future__ import annotations
 
 import math
 
-from ..tensor import Tensor, erf
+from ..tensor import Tensor, erf, where
+from .arguments import expect_tensor
 from .functional import leaky_relu
 from .module import Module
 
@@ -13,6 +18,7 @@ class Tanh(Module):
     """Elementwise tanh(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
         return x.tanh()
 
 
@@ -20,28 +26,39 @@ class Sigmoid(Module):
     """Elementwise logistic function 1 / (1 + e^-x)."""
 
     def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
         return x.sigmoid()
 
 
 class ReLU(Module):
     """Elementwise max(x, 0)."""
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace  # accepted for PyTorch code; see the module docstring
+
     def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
         return x.relu()
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     """x for positive inputs, negative_slope * x otherwise."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace  # accepted for PyTorch code; see the module docstring
 
     def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
         return leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Softmax(Module):
@@ -52,6 +69,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
         return x.softmax(self.dim)
 
     def extra_repr(self) -> str:
@@ -68,6 +86,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
         if self.approximate == "tanh":
             inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + inner.tanh())
@@ -75,6 +94,27 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class SELU(Module):
+    """scale * x for positive inputs, scale * alpha * (e^x - 1) otherwise (self-normalising)."""
+
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace  # accepted for PyTorch code; see the module docstring
+
+    def forward(self, x: Tensor) -> Tensor:
+        expect_tensor(self, x)
+        # exp only of the non-positive part: e^x of a large x would overflow (and 0 * inf = nan
+        # in the backward pass, although that branch is not selected)
+        negative = self.alpha * (x.clamp(max=0).exp() - 1)
+        return self.scale * where(x > 0, x, negative)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Identity(Module):

@@ -10,8 +10,9 @@ from typing import Any
 from .module import Module
 
 
-def _check_module(container: str, value: Any, where: str) -> Module:
-    if not isinstance(value, Module):
+def _check_module(container: str, value: Any, where: str) -> Module | None:
+    """`value` if it is a Module or a None placeholder (as PyTorch allows), else a TypeError."""
+    if value is not None and not isinstance(value, Module):
         raise TypeError(f"{container}{where} expects a Module, got {type(value).__name__}")
     return value
 
@@ -32,7 +33,7 @@ class _IndexedModules(Module):
             raise IndexError(f"{type(self).__name__} index {idx} is out of range for length {size}")
         return idx % size
 
-    def _renumber(self, modules: Iterable[Module]) -> None:
+    def _renumber(self, modules: Iterable[Module | None]) -> None:
         self._modules.clear()
         for i, module in enumerate(modules):
             self._modules[str(i)] = module
@@ -40,7 +41,7 @@ class _IndexedModules(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self) -> Iterator[Module]:
+    def __iter__(self) -> Iterator[Module | None]:
         return iter(self._modules.values())
 
     def __getitem__(self, idx: Any):
@@ -48,7 +49,7 @@ class _IndexedModules(Module):
             return self._slice(idx)
         return list(self._modules.values())[self._index(idx)]
 
-    def __setitem__(self, idx: Any, module: Module) -> None:
+    def __setitem__(self, idx: Any, module: Module | None) -> None:
         key = list(self._modules)[self._index(idx)]  # a Sequential built from a dict keeps names
         self._modules[key] = _check_module(type(self).__name__, module, f"[{idx}]")
 
@@ -60,7 +61,7 @@ class _IndexedModules(Module):
             del modules[self._index(idx)]
         self._renumber(modules)
 
-    def append(self, module: Module) -> _IndexedModules:
+    def append(self, module: Module | None) -> _IndexedModules:
         _check_module(type(self).__name__, module, ".append")
         key = str(len(self._modules))
         if key in self._modules:  # a slice of a Sequential keeps its keys, e.g. "1", "2"
@@ -88,7 +89,12 @@ class Sequential(_IndexedModules):
         return Sequential(OrderedDict(list(self._modules.items())[idx]))
 
     def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
+        for key, module in self._modules.items():
+            if module is None:
+                raise TypeError(
+                    f"Sequential entry ({key}) is None, a placeholder that cannot run: "
+                    f"assign a module to it or delete it"
+                )
             x = module(x)
         return x
 
@@ -98,12 +104,12 @@ class ModuleList(_IndexedModules):
 
     _collapse_repeated_children = True
 
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+    def __init__(self, modules: Iterable[Module | None] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
+    def extend(self, modules: Iterable[Module | None]) -> ModuleList:
         single = isinstance(modules, Module) and not isinstance(modules, _IndexedModules)
         if single or not hasattr(modules, "__iter__"):
             raise TypeError(
@@ -119,7 +125,7 @@ class ModuleList(_IndexedModules):
     def _slice(self, idx: slice) -> ModuleList:
         return ModuleList(list(self._modules.values())[idx])
 
-    def insert(self, index: int, module: Module) -> None:
+    def insert(self, index: int, module: Module | None) -> None:
         modules = list(self._modules.values())
         modules.insert(index, _check_module("ModuleList", module, ".insert"))
         self._renumber(modules)
@@ -142,12 +148,12 @@ class ModuleDict(Module):
         if dict_ is not None:
             self.update(dict_)
 
-    def __getitem__(self, key: str) -> Module:
+    def __getitem__(self, key: str) -> Module | None:
         if key not in self._modules:
             raise KeyError(f"ModuleDict has no key {key!r}; keys are {list(self._modules)}")
         return self._modules[key]
 
-    def __setitem__(self, key: str, module: Module) -> None:
+    def __setitem__(self, key: str, module: Module | None) -> None:
         self.register_module(key, _check_module("ModuleDict", module, f"[{key!r}]"))
 
     def __delitem__(self, key: str) -> None:
@@ -195,7 +201,7 @@ class ModuleDict(Module):
         for key, module in pairs:
             self[key] = module
 
-    def pop(self, key: str) -> Module:
+    def pop(self, key: str) -> Module | None:
         module = self[key]
         del self[key]
         return module

@@ -147,8 +147,8 @@ class Conv2d(Module):
 
 
 class Conv2D(Conv2d):
-    """The course's spelling: `Conv2D(in_channels, out_channels, kernel_size_height,
-    kernel_size_width)`, the same layer as `Conv2d(in, out, (kh, kw))`."""
+    """The course's name for the layer, with its signature: `Conv2D(in_channels,
+    out_channels, kernel_size_height, kernel_size_width)` is `Conv2d(in, out, (kh, kw))`."""
 
     def __init__(
         self,

@@ -17,10 +17,12 @@ def integer_indices(values, size: int, owner: object, noun: str) -> np.ndarray:
     `owner` (a module or a name, formatted only on error) and `noun` ("index", "target")
     make the messages specific.
     """
-    array = np.asarray(values._data if isinstance(values, Tensor) else values)
+    array = values.numpy() if isinstance(values, Tensor) else np.asarray(values)
     if array.dtype.kind == "f":
         if not np.all(array == np.round(array)):
-            raise NonIntegralIndexError(f"{owner} needs integer {noun} values, got non-integral floats")
+            raise NonIntegralIndexError(
+                f"{owner} needs integer {noun} values, got non-integral floats"
+            )
     elif array.dtype.kind not in "iu":
         raise TypeError(f"{owner} needs integer {noun} values, got dtype {array.dtype}")
     if array.size and (array.min() < 0 or array.max() >= size):

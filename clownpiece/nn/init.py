@@ -16,7 +16,8 @@ from ..tensor import Tensor
 
 
 class UnknownNonlinearityError(ValueError, KeyError):
-    """Unknown name passed to `calculate_gain` (a ValueError like PyTorch, a KeyError like the course)."""
+    """Unknown name passed to `calculate_gain`: a ValueError as in PyTorch, and a KeyError
+    because the course's `calcuate_gain` raises one (course spelling, clownpiece/course.py)."""
 
     __str__ = ValueError.__str__
 
@@ -31,7 +32,7 @@ def _leaky_relu_gain(a: float | None) -> float:
 _gain_lookup_table: dict[str, float | Callable] = {
     "linear": 1.0,
     "identity": 1.0,
-    "idenity": 1.0,  # the course's spelling
+    "idenity": 1.0,  # course spelling of "identity" (clownpiece/course.py)
     "conv1d": 1.0,
     "conv2d": 1.0,
     "conv3d": 1.0,
@@ -57,7 +58,7 @@ def calculate_gain(nonlinearity: str, a: float | None = 0) -> float:
     return value(a) if callable(value) else value
 
 
-calcuate_gain = calculate_gain  # the course's spelling
+calcuate_gain = calculate_gain  # course spelling (clownpiece/course.py)
 
 
 def _check_tensor(tensor: Tensor, fn: str) -> None:
@@ -93,10 +94,12 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fan(tensor: Tensor, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
+    """fan_in or fan_out of `tensor`; `mode` is case-insensitive, as in PyTorch."""
+    key = mode.lower() if isinstance(mode, str) else mode
+    if key not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return fan_in if mode == "fan_in" else fan_out
+    return fan_in if key == "fan_in" else fan_out
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
@@ -105,7 +108,7 @@ def constant_(tensor: Tensor, value: float) -> Tensor:
     return _fill(tensor, value)
 
 
-consants_ = constants_ = constant_  # the course's spellings
+consants_ = constants_ = constant_  # course spellings (clownpiece/course.py)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -179,7 +182,14 @@ def kaiming_normal_(
 
 
 __all__ = [
-    "calculate_gain", "calcuate_gain", "constant_", "consants_", "constants_", "zeros_",
-    "ones_", "uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+    "calculate_gain",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "uniform_",
+    "normal_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
     "kaiming_normal_",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
+from .arguments import expect_tensor
 from .functional import _cross_entropy_terms as cross_entropy
 from .indices import integer_indices
 from .module import Module
@@ -33,10 +34,12 @@ class MSELoss(_Loss):
     """Mean squared error between a prediction and a target of the same shape."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        if tuple(input.shape) != tuple(np.shape(target)):
+        expect_tensor(self, input)
+        expect_tensor(self, target, "target")
+        if tuple(input.shape) != tuple(target.shape):
             raise ValueError(
                 f"MSELoss: input shape {tuple(input.shape)} and target shape "
-                f"{tuple(np.shape(target))} must match"
+                f"{tuple(target.shape)} must match"
             )
         diff = input - target
         return self._reduce(diff * diff)
@@ -46,17 +49,18 @@ class CrossEntropyLoss(_Loss):
     """Cross-entropy of logits (..., C) against integer class targets (...), via log-sum-exp."""
 
     def forward(self, logits: Tensor, target: Tensor) -> Tensor:
+        expect_tensor(self, logits)
+        expect_tensor(self, target, "target")
         return self._reduce(cross_entropy(logits, class_indices(logits, target)))
 
 
-def class_indices(logits: Tensor, target) -> np.ndarray:
+def class_indices(logits: Tensor, target: Tensor) -> np.ndarray:
     """Validate cross-entropy targets and return them as an int64 array."""
     if logits.ndim < 1:
         raise ValueError("CrossEntropyLoss: logits need a class dimension (last), got a scalar")
-    values = np.asarray(target._data if isinstance(target, Tensor) else target)
-    if values.shape != tuple(logits.shape[:-1]):
+    if tuple(target.shape) != tuple(logits.shape[:-1]):
         raise ValueError(
             f"CrossEntropyLoss: logits of shape {tuple(logits.shape)} (classes last) need targets "
-            f"of shape {tuple(logits.shape[:-1])}, got {values.shape}"
+            f"of shape {tuple(logits.shape[:-1])}, got {tuple(target.shape)}"
         )
-    return integer_indices(values, logits.shape[-1], "CrossEntropyLoss", "target")
+    return integer_indices(target, logits.shape[-1], "CrossEntropyLoss", "target")

@@ -1,16 +1,30 @@
-"""`Parameter`, `Buffer` and `Module`: the state-managing base of every layer."""
+"""`Parameter`, `Buffer` and `Module`: the state-managing base of every layer.
+
+The helpers below the class (`forget_name`, `walk_modules`, `named_members`,
+`append_module_repr`, ...) are pieces the chapters show, as are those of `state.py`
+(state dicts), `hooks.py` (forward hooks) and `module_html.py` (the Jupyter tree). All of
+them use only the public API of `Tensor`.
+"""
 
 from __future__ import annotations
 
-import html
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-import numpy as np
-
 from ..autograd import no_grad
 from ..tensor import Tensor
+from .hooks import RemovableHandle, add_hook, call_with_hooks
+from .module_html import module_html
+from .state import (
+    cast_for_loading,
+    copy_sources_that_alias_targets,
+    quoted_keys,
+    state_slots,
+    unexpected_keys,
+)
+
+__all__ = ["Buffer", "IncompatibleKeys", "Module", "Parameter", "RegistrationError"]
 
 
 class Parameter(Tensor):
@@ -37,45 +51,20 @@ class RegistrationError(KeyError):
     __str__ = Exception.__str__
 
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What `load_state_dict` could not match; prints like PyTorch's when nothing is left."""
 
-_REGISTRIES = ("_parameters", "_buffers", "_modules")
+    __slots__ = ()
 
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
 
-class RemovableHandle:
-    """Returned by the hook registrations; `remove()` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks, self.id = hooks, RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
+    __str__ = __repr__
 
 
-def _not_initialised(obj: Any) -> AttributeError:
-    cls = type(obj).__name__
-    return AttributeError(
-        f"cannot assign to {cls} before Module.__init__() was called: "
-        f"call super().__init__() first in {cls}.__init__"
-    )
-
-
-def _iter_walk(module: Module, prefix: str, seen: set, out: list) -> None:
-    """Pre-order walk: (dotted name, module) of `module` and every descendant, each once."""
-    seen.add(id(module))
-    out.append((prefix, module))
-    for key, child in module._modules.items():
-        if child is not None and id(child) not in seen:
-            _iter_walk(child, f"{prefix}.{key}" if prefix else key, seen, out)
+REGISTRIES = ("_parameters", "_buffers", "_modules")
 
 
 class Module:
@@ -91,17 +80,17 @@ class Module:
         d["_buffers"] = {}
         d["_modules"] = {}
         d["_non_persistent_buffers"] = set()
-        d["_forward_pre_hooks"] = {}
-        d["_forward_hooks"] = {}
+        d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
 
     # ------------------------------------------------------------------ attributes
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         params = d.get("_parameters")
         if params is None:
-            raise _not_initialised(self)
+            raise init_not_called_error(self)
         if isinstance(value, Parameter):
-            self._forget(name)
+            forget_name(name, d, d["_buffers"], d["_modules"], d["_non_persistent_buffers"])
             self.register_parameter(name, value)
         elif name in params:
             if value is not None:
@@ -112,7 +101,7 @@ class Module:
                 )
             params[name] = None
         elif isinstance(value, Module):
-            self._forget(name)
+            forget_name(name, d, d["_buffers"], d["_non_persistent_buffers"])
             self.register_module(name, value)
         elif name in d["_modules"]:
             if value is not None:
@@ -122,9 +111,7 @@ class Module:
                 )
             d["_modules"][name] = None
         elif isinstance(value, Buffer):
-            persistent = name not in d["_non_persistent_buffers"]
-            self._forget(name)
-            self.register_buffer(name, value, persistent)
+            self.register_buffer(name, value)  # a Buffer is persistent, as PyTorch's Buffer
         elif name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
@@ -135,19 +122,11 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Drop `name` from every registry and the instance dict (before re-registering it)."""
-        d = self.__dict__
-        for key in _REGISTRIES:
-            d[key].pop(name, None)
-        d["_non_persistent_buffers"].discard(name)
-        d.pop(name, None)
-
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails, i.e. for registered names (or typos).
         d = self.__dict__
         if "_parameters" in d:
-            for key in _REGISTRIES:
+            for key in REGISTRIES:
                 registry = d[key]
                 if name in registry:
                     return registry[name]
@@ -161,7 +140,7 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
-        for key in _REGISTRIES:
+        for key in REGISTRIES:
             if name in d.get(key, ()):
                 del d[key][name]
                 d["_non_persistent_buffers"].discard(name)
@@ -170,18 +149,15 @@ class Module:
 
     def __dir__(self) -> list:
         names = set(super().__dir__())
-        for key in _REGISTRIES:
+        for key in REGISTRIES:
             names.update(self.__dict__.get(key, ()))
         return sorted(names)
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
 
     # ------------------------------------------------------------------ registration
     def _check_name(self, kind: str, name: Any, registry: str) -> None:
         """A registrable name: a non-empty str without '.', not an ordinary attribute."""
         if "_parameters" not in self.__dict__:
-            raise _not_initialised(self)
+            raise init_not_called_error(self)
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a str, got {type(name).__name__}")
         if name == "":
@@ -195,7 +171,11 @@ class Module:
             )
 
     def _register(self, kind: str, registry: str, name: Any, value: Any, expected: type) -> None:
-        """Validate `name` and `value` (an `expected` instance or None), then store it."""
+        """Validate `name` and `value` (an `expected` instance or None), then store it.
+
+        A name already in `registry` keeps its position: order is what `parameters()` and
+        `state_dict()` follow, and optimizers rely on it.
+        """
         self._check_name(kind, name, registry)
         if value is not None and not isinstance(value, expected):
             what = "child module" if kind == "module" else kind
@@ -221,69 +201,94 @@ class Module:
         """Register a child module (or a `None` placeholder)."""
         self._register("module", "_modules", name, module, Module)
 
-    register_modules = register_module  # the course's spelling
+    register_modules = register_module  # course spelling (clownpiece/course.py)
     add_module = register_module  # PyTorch's older spelling
 
     # ------------------------------------------------------------------ iteration
+    # Positional arguments bind as in PyTorch; the course's `recursive=` is keyword-only.
     def named_modules(
-        self, recursive: bool = True, prefix: str = "", *, recurse: bool | None = None
+        self,
+        memo: set | None = None,
+        prefix: str = "",
+        remove_duplicate: bool = True,
+        *,
+        recurse: bool = True,
+        recursive: bool | None = None,
     ) -> Iterator[tuple[str, Module]]:
-        """(dotted name, module) for self and, if recursive, every descendant (each once)."""
-        if recurse is not None:
-            recursive = recurse
-        if not recursive:
+        """(dotted name, module) for self and every descendant, each once (PyTorch's order)."""
+        if memo is not None and not isinstance(memo, set):
+            raise TypeError(
+                f"named_modules(memo) expects a set of modules or None, got "
+                f"{type(memo).__name__} (the first positional argument is PyTorch's memo; "
+                f"pass recursive=... by keyword)"
+            )
+        check_prefix("named_modules", prefix)
+        if recursive is not None:
+            recurse = recursive
+        if not recurse:
             return iter([(prefix, self)])
-        out: list = []
-        _iter_walk(self, prefix, set(), out)
-        return iter(out)
+        return iter(walk_modules(self, prefix, set() if memo is None else memo, remove_duplicate))
 
-    def modules(self, recursive: bool = True, *, recurse: bool | None = None) -> Iterator[Module]:
-        """Self and, if recursive, every descendant module (each once)."""
-        return (m for _, m in self.named_modules(recursive, recurse=recurse))
+    def modules(
+        self, *, recurse: bool = True, recursive: bool | None = None, remove_duplicate: bool = True
+    ) -> Iterator[Module]:
+        """Self and every descendant module, each once (all arguments by keyword)."""
+        named = self.named_modules(
+            remove_duplicate=remove_duplicate, recurse=recurse, recursive=recursive
+        )
+        return (module for _, module in named)
 
-    def named_children(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """(name, child) for the immediate children, each once."""
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, child) for the immediate children, each once; None placeholders skipped."""
         seen: set = set()
-        out = []
-        for key, child in self._modules.items():
+        found = []
+        for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
                 seen.add(id(child))
-                out.append((f"{prefix}.{key}" if prefix else key, child))
-        return iter(out)
+                found.append((name, child))
+        return iter(found)
 
     def children(self) -> Iterator[Module]:
         """The immediate child modules."""
-        return (m for _, m in self.named_children())
-
-    def _named_members(self, registry: str, recursive: bool, prefix: str) -> Iterator:
-        out: list = []
-        seen: set = set()
-        for mod_prefix, module in self.named_modules(recursive, prefix):
-            for key, value in module.__dict__[registry].items():
-                if value is not None and id(value) not in seen:
-                    seen.add(id(value))
-                    out.append((f"{mod_prefix}.{key}" if mod_prefix else key, value))
-        return iter(out)
+        return (child for _, child in self.named_children())
 
     def named_parameters(
-        self, recursive: bool = True, prefix: str = "", *, recurse: bool | None = None
+        self,
+        prefix: str = "",
+        recurse: bool = True,
+        remove_duplicate: bool = True,
+        *,
+        recursive: bool | None = None,
     ) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter): own parameters first, then each child's, each once."""
-        return self._named_members("_parameters", recursive if recurse is None else recurse, prefix)
+        check_prefix("named_parameters", prefix)
+        if recursive is not None:
+            recurse = recursive
+        return iter(named_members(self, "_parameters", prefix, recurse, remove_duplicate))
 
-    def parameters(self, recursive: bool = True, *, recurse: bool | None = None) -> Iterator[Parameter]:
+    def parameters(
+        self, recurse: bool = True, *, recursive: bool | None = None
+    ) -> Iterator[Parameter]:
         """Every parameter, in `named_parameters` order."""
-        return (p for _, p in self.named_parameters(recursive, recurse=recurse))
+        return (p for _, p in self.named_parameters(recurse=recurse, recursive=recursive))
 
     def named_buffers(
-        self, recursive: bool = True, prefix: str = "", *, recurse: bool | None = None
+        self,
+        prefix: str = "",
+        recurse: bool = True,
+        remove_duplicate: bool = True,
+        *,
+        recursive: bool | None = None,
     ) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, buffer): own buffers first, then each child's, each once."""
-        return self._named_members("_buffers", recursive if recurse is None else recurse, prefix)
+        check_prefix("named_buffers", prefix)
+        if recursive is not None:
+            recurse = recursive
+        return iter(named_members(self, "_buffers", prefix, recurse, remove_duplicate))
 
-    def buffers(self, recursive: bool = True, *, recurse: bool | None = None) -> Iterator[Tensor]:
+    def buffers(self, recurse: bool = True, *, recursive: bool | None = None) -> Iterator[Tensor]:
         """Every buffer, in `named_buffers` order."""
-        return (b for _, b in self.named_buffers(recursive, recurse=recurse))
+        return (b for _, b in self.named_buffers(recurse=recurse, recursive=recursive))
 
     def get_submodule(self, target: str) -> Module:
         """The descendant at dotted path `target` ("" is self)."""
@@ -318,7 +323,8 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad._data[...] = 0
+                    with no_grad():
+                        p.grad.zero_()
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Switch gradient tracking of every parameter; returns self."""
@@ -340,110 +346,96 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run `forward`; with hooks registered, the pre-hooks run before it, the hooks after."""
         d = self.__dict__
-        try:
-            pre_hooks, hooks = d["_forward_pre_hooks"], d["_forward_hooks"]
-        except KeyError:
+        if "_forward_hooks" not in d:
             cls = type(self).__name__
             raise RuntimeError(
                 f"cannot call {cls}: Module.__init__() was never run; "
                 f"call super().__init__() first in {cls}.__init__"
-            ) from None
-        if not (pre_hooks or hooks):
-            return self.forward(*args, **kwargs)
-        for hook in list(pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook in list(hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+            )
+        if d["_forward_pre_hooks"] or d["_forward_hooks"]:
+            return call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
-    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """`hook(module, args)` runs before forward; a non-None result replaces args."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """`hook(module, args)` runs before forward; a non-None result replaces args.
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """`hook(module, args, output)` runs after forward; a non-None result replaces output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        With `with_kwargs=True` it is `hook(module, args, kwargs)` and may return a new
+        `(args, kwargs)` pair. `prepend=True` runs it before the hooks already registered.
+        """
+        return add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_forward_hook(
+        self,
+        hook: Callable,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """`hook(module, args, output)` runs after forward; a non-None result replaces output.
+
+        With `with_kwargs=True` it is `hook(module, args, kwargs, output)`; `always_call=True`
+        runs it even when forward (or an earlier hook) raised, with the output so far.
+        """
+        return add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
     # ------------------------------------------------------------------ state dict
-    def _state_slots(self, prefix: str, out: list) -> None:
-        """(key, tensor-or-None) of every saved slot: own params, persistent buffers, children."""
-        d = self.__dict__
-        for key, value in d["_parameters"].items():
-            out.append((prefix + key, value))
-        skip = d["_non_persistent_buffers"]
-        for key, value in d["_buffers"].items():
-            if key not in skip:
-                out.append((prefix + key, value))
-        for key, child in d["_modules"].items():
-            if child is not None:
-                child._state_slots(f"{prefix}{key}.", out)
-
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor | None]:
+    def state_dict(
+        self, *, destination: dict | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Tensor | None]:
         """Dotted name -> tensor sharing storage with the module (None for disabled slots)."""
-        slots: list = []
-        self._state_slots(prefix, slots)
-        if keep_vars:
-            return OrderedDict(slots)
-        wrap = Tensor._wrap
-        return OrderedDict([(k, None if v is None else wrap(v._data)) for k, v in slots])
+        if destination is None:
+            destination = OrderedDict()
+        for key, value in state_slots(self, prefix):
+            if value is not None and not keep_vars:
+                value = value.detach()  # same storage, no autograd history
+            destination[key] = value
+        return destination
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy `state_dict` into the module in place; on any error nothing is changed."""
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy `state_dict` into the module in place; on any error nothing is changed.
+
+        Every check (keys, shapes, dtype casts) runs before the first write.
+        """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict expects a mapping, got {type(state_dict).__name__}")
-        slots: list = []
-        self._state_slots("", slots)
-        expected = {key for key, _ in slots}
+        slots = state_slots(self)
         missing = [key for key, _ in slots if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in expected]
+        unexpected = unexpected_keys(state_dict, slots)
         problems, writes = [], []
         for key, target in slots:
             if key not in state_dict:
                 continue
             source = state_dict[key]
-            if source is None or target is None:
-                if source is not target:
-                    what = "None" if source is None else "a tensor"
-                    slot = "a tensor slot" if source is None else "a disabled (None) slot"
-                    problems.append(f"{key}: got {what} for {slot} of the model.")
+            if target is None:  # a tensor for a disabled slot is an unexpected key
+                if source is not None and strict:
+                    problems.append(f"{key}: got a tensor for a disabled (None) slot of the model.")
                 continue
-            array = source._data if isinstance(source, Tensor) else source
-            if not isinstance(array, np.ndarray):
-                problems.append(f"{key}: expected a Tensor, got {type(source).__name__}.")
-            elif array.shape != target._data.shape:
-                problems.append(
-                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {target._data.shape}."
-                )
-            elif not np.can_cast(array.dtype, target._data.dtype, "same_kind"):
-                problems.append(
-                    f"dtype mismatch for {key}: cannot copy {array.dtype} into {target._data.dtype}."
-                )
+            value, problem = cast_for_loading(key, source, target)
+            if problem:
+                problems.append(problem)
             else:
-                writes.append((target._data, array))
+                writes.append((target, value))
         if strict:
             if unexpected:
-                problems.insert(0, "Unexpected key(s) in state_dict: " + _quoted(unexpected) + ".")
+                problems.insert(0, f"Unexpected key(s) in state_dict: {quoted_keys(unexpected)}.")
             if missing:
-                problems.insert(0, "Missing key(s) in state_dict: " + _quoted(missing) + ".")
+                problems.insert(0, f"Missing key(s) in state_dict: {quoted_keys(missing)}.")
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                 + "\n\t".join(problems)
             )
+        writes = copy_sources_that_alias_targets(writes)  # e.g. a.weight <- b.weight and back
         with no_grad():
-            for target, source in writes:
-                np.copyto(target, source, casting="same_kind")
+            for target, value in writes:
+                target.copy_(value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
@@ -458,56 +450,129 @@ class Module:
         if "_modules" not in self.__dict__:
             return f"{type(self).__name__}(<super().__init__() was not called>)"
         out: list = []
-        self._repr_into(out, "", "")
+        append_module_repr(out, self, "", "")
         return "\n".join(out)
 
-    def _repr_into(self, out: list, indent: str, head: str) -> None:
-        """Append this module's repr lines: first line `indent + head + ...`, body one level in."""
-        extra = self.extra_repr()
-        extra_lines = extra.split("\n") if extra else []
-        name = self._get_name()
-        children = self.__dict__["_modules"]
-        if not children and len(extra_lines) <= 1:
-            out.append(f"{indent}{head}{name}({extra})")
-            return
-        out.append(f"{indent}{head}{name}(")
-        body = indent + "  "
-        for line in extra_lines:
-            out.append(body + line)
-        if self._collapse_repeated_children:
-            _repr_collapsed(children, out, body)
-        else:
-            for key, child in children.items():
-                _repr_child(child, out, body, f"({key}): ")
-        out.append(indent + ")")
-
     def _repr_html_(self) -> str:
-        total = sum(p.numel() for p in self.parameters())
-        return (
-            '<div class="clownpiece-module">'
-            + _html_tree(self, "", set())
-            + f"<p>Total parameters: {total:,}</p></div>"
+        return module_html(self)
+
+
+# ---------------------------------------------------------------------- attribute helpers
+def init_not_called_error(obj: Any) -> AttributeError:
+    """The error for using a Module whose `__init__` did not call `super().__init__()`."""
+    cls = type(obj).__name__
+    return AttributeError(
+        f"cannot assign to {cls} before Module.__init__() was called: "
+        f"call super().__init__() first in {cls}.__init__"
+    )
+
+
+def forget_name(name: str, *places: dict | set) -> None:
+    """Remove `name` from each dict or set in `places` (before registering it elsewhere)."""
+    for place in places:
+        if isinstance(place, dict):
+            place.pop(name, None)
+        else:
+            place.discard(name)
+
+
+# ---------------------------------------------------------------------- iteration helpers
+def join_name(prefix: str, name: str) -> str:
+    """A dotted path: "" + "fc" is "fc", "net" + "fc" is "net.fc"."""
+    return f"{prefix}.{name}" if prefix else name
+
+
+def check_prefix(method: str, prefix: Any) -> None:
+    """`prefix` must be a str: a bool there is the course's `recursive` passed by position."""
+    if not isinstance(prefix, str):
+        raise TypeError(
+            f"{method}(prefix) expects a str, got {type(prefix).__name__} {prefix!r}; "
+            f"the first positional argument is the prefix, as in PyTorch: pass "
+            f"recursive=... (or recurse=...) by keyword"
         )
 
 
-def _quoted(keys: list) -> str:
-    return ", ".join(f'"{k}"' for k in keys)
+def walk_modules(module: Module, prefix: str, memo: set, remove_duplicate: bool) -> list:
+    """(dotted name, module) of `module` and every descendant, parents before children.
+
+    Modules in `memo` are skipped; with `remove_duplicate` each one visited is added to it,
+    so a module reachable by two paths is listed once, under the first path.
+    """
+    if module in memo:
+        return []
+    if remove_duplicate:
+        memo.add(module)
+    found = [(prefix, module)]
+    for name, child in module._modules.items():
+        if child is not None:
+            found += walk_modules(child, join_name(prefix, name), memo, remove_duplicate)
+    return found
 
 
-def _repr_child(child: Any, out: list, indent: str, head: str) -> None:
-    if isinstance(child, Module) and type(child).__repr__ is Module.__repr__:
-        child._repr_into(out, indent, head)
+def named_members(
+    module: Module, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
+) -> list:
+    """(dotted name, tensor) from one registry ("_parameters" or "_buffers") of every module.
+
+    Each module's own entries come before its children's; a tensor held twice (tied
+    weights) is listed once unless `remove_duplicate` is False; None placeholders are skipped.
+    """
+    if recurse:
+        modules = walk_modules(module, prefix, set(), remove_duplicate)
     else:
-        _repr_text(repr(child), out, indent, head)
+        modules = [(prefix, module)]
+    found, seen = [], set()
+    for module_prefix, owner in modules:
+        for name, value in owner.__dict__[registry].items():
+            if value is None or id(value) in seen:
+                continue
+            if remove_duplicate:
+                seen.add(id(value))
+            found.append((join_name(module_prefix, name), value))
+    return found
 
 
-def _repr_text(text: str, out: list, indent: str, head: str) -> None:
+# ---------------------------------------------------------------------- text repr helpers
+def append_module_repr(out: list, module: Module, indent: str, head: str) -> None:
+    """Append `module`'s repr lines: first line `indent + head + ...`, body one level in.
+
+    A blank line inside a nested module stays empty (no trailing spaces), as in PyTorch.
+    """
+    extra = module.extra_repr()
+    extra_lines = extra.split("\n") if extra else []
+    name = module._get_name()
+    children = module.__dict__["_modules"]
+    if not children and len(extra_lines) <= 1:
+        out.append(f"{indent}{head}{name}({extra})")
+        return
+    out.append(f"{indent}{head}{name}(")
+    body = indent + "  "
+    for line in extra_lines:
+        out.append(body + line if indent == "" or line.strip() else "")
+    if module._collapse_repeated_children:
+        append_collapsed_children(out, children, body)
+    else:
+        for key, child in children.items():
+            append_child_repr(out, child, body, f"({key}): ")
+    out.append(indent + ")")
+
+
+def append_child_repr(out: list, child: Any, indent: str, head: str) -> None:
+    """A standard module is written in place; anything else (None, a custom repr) via repr()."""
+    if isinstance(child, Module) and type(child).__repr__ is Module.__repr__:
+        append_module_repr(out, child, indent, head)
+    else:
+        append_text(out, repr(child), indent, head)
+
+
+def append_text(out: list, text: str, indent: str, head: str) -> None:
+    """Append `text` with `head` before its first line and `indent` before every line."""
     lines = text.split("\n")
     out.append(indent + head + lines[0])
-    out.extend(indent + line for line in lines[1:])
+    out.extend(indent + line if line.strip() else "" for line in lines[1:])
 
 
-def _repr_collapsed(children: dict, out: list, indent: str) -> None:
+def append_collapsed_children(out: list, children: dict, indent: str) -> None:
     """PyTorch's ModuleList layout: runs of identical children print once as `(a-b): n x ...`."""
     groups: list = []  # [first key, last key, count, text]
     for key, child in children.items():
@@ -519,25 +584,4 @@ def _repr_collapsed(children: dict, out: list, indent: str) -> None:
             groups.append([key, key, 1, text])
     for first, last, count, text in groups:
         head = f"({first}): " if count == 1 else f"({first}-{last}): {count} x "
-        _repr_text(text, out, indent, head)
-
-
-def _html_tree(module: Module, name: str, seen: set) -> str:
-    """One `<details>` node per module: its own parameters with shapes, then its children."""
-    own = [(k, p) for k, p in module._parameters.items() if p is not None]
-    count = sum(p.numel() for _, p in own)
-    extra = module.extra_repr()
-    label = (f"({name}): " if name else "") + module._get_name() + (f"({extra})" if extra else "")
-    summary = f"<code>{html.escape(label)}</code> &mdash; {count:,} params"
-    if id(module) in seen:
-        return f"<li>{summary} (shared, shown above)</li>"
-    seen.add(id(module))
-    items = [
-        f"<li><code>{html.escape(k)}</code>: {tuple(p.shape)} = {p.numel():,}</li>" for k, p in own
-    ]
-    for key, child in module._modules.items():
-        if child is not None:
-            items.append(_html_tree(child, key, seen))
-    inner = f"<ul>{''.join(items)}</ul>" if items else ""
-    node = f"<details open><summary>{summary}</summary>{inner}</details>"
-    return f"<li>{node}</li>" if name else node
+        append_text(out, text, indent, head)
