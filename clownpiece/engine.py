@@ -90,14 +90,13 @@ def run_backward(root: Differentiable, gradient: np.ndarray, retain_graph: bool 
             if parent is None:  # a constant, or a tensor that wants no gradient
                 continue
             input_grad = grad_fn(grad)
-            if input_grad is None:
+            if input_grad is None:  # a Function's backward may give None for an input
                 continue
-            if not isinstance(parent, Node):
+            if isinstance(parent, Node):  # an operation: sum the gradients of all its uses
+                previous = pending.get(parent)
+                pending[parent] = input_grad if previous is None else previous + input_grad
+            else:  # a leaf: its .grad collects the gradient
                 parent.accumulate_grad(input_grad)
-            elif parent in pending:
-                pending[parent] = pending[parent] + input_grad
-            else:
-                pending[parent] = input_grad
         if not retain_graph:
             node.grad_fns = None  # free the closures, and every value they saved
 

@@ -515,3 +515,26 @@ def test_graph_structure_survives_backward_for_inspection():
     (parent,) = y.grad_fn.parents
     assert repr(parent) == "<MulBackward>"
     assert parent.parents[0] is w and parent.parents[1] is None  # 3.0 is a constant
+
+
+def test_function_backward_runs_once_per_pass_and_sees_each_upstream_gradient():
+    calls = []
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * 2 + b * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(g.tolist())
+            return g * 2, g * 3
+
+    a, b = f64([1.0]), f64([1.0])
+    y = Scale.apply(a, b)
+    upstream = np.array([1.0])
+    y.backward(upstream, retain_graph=True)
+    upstream *= 10  # the same array object, new values: must not reuse the old answer
+    y.backward(upstream)
+    assert calls == [[1.0], [10.0]]
+    assert a.grad.tolist() == [22.0] and b.grad.tolist() == [33.0]

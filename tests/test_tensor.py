@@ -518,7 +518,7 @@ def test_array_copy_false_refuses_a_dtype_change():
     assert np.shares_memory(np.array(t, copy=False), t.numpy())
 
 
-# ------------------------------------------------------------------ positional arguments bind as in PyTorch
+# ------------------------------------------------------------------ positional binding as torch's
 
 X = np.arange(24.0).reshape(2, 3, 4) / 7.0
 
@@ -601,7 +601,7 @@ def test_var_correction_keyword():
         t.var(1, False, correction=0)
 
 
-# ------------------------------------------------------------------ numpy integers as sizes and dims
+# ------------------------------------------------------------------ numpy integers as sizes
 
 i = np.int64
 NUMPY_INTS = [  # (label, with Python ints, with numpy ints)

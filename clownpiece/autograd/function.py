@@ -55,20 +55,21 @@ class Function:
 
 
 def grad_fn_per_input(function: type[Function], ctx: Context, count: int) -> list[GradFn]:
-    """The node's closures, one per input; they share one call of `function.backward`.
+    """The node's closures, one per input, sharing one call of `function.backward`.
 
-    The engine asks each input for its gradient with the same upstream array; the first
-    ask runs the user's backward, the others reuse its answer.
+    The engine asks each input of a node for its gradient in turn, with the same upstream
+    gradient: the first ask runs the user's backward, the others take their share of it.
     """
-    last: dict = {}  # the upstream gradient seen last, and the input gradients it gave
-
-    def all_grads(grad: np.ndarray) -> list:
-        if last.get("upstream") is not grad:
-            last["upstream"], last["grads"] = grad, call_backward(function, ctx, grad, count)
-        return last["grads"]
+    shares: dict[int, Any] = {}  # input index -> its gradient from the last call, not yet taken
 
     def grad_fn(i: int) -> GradFn:
-        return lambda grad: all_grads(grad)[i]
+        def input_grad(grad: np.ndarray) -> Any:
+            if i not in shares:  # a new pass: one call of the user's backward for all inputs
+                shares.clear()
+                shares.update(enumerate(call_backward(function, ctx, grad, count)))
+            return shares.pop(i)
+
+        return input_grad
 
     return [grad_fn(i) for i in range(count)]
 

@@ -54,7 +54,8 @@ def gradcheck(
                 worst = np.abs(analytic - numeric).max()
                 raise AssertionError(
                     f"gradcheck: gradient of input {position} (shape {t.shape}) differs from "
-                    f"finite differences by up to {worst:.3g}\nanalytic:\n{analytic}\nnumeric:\n{numeric}"
+                    f"finite differences by up to {worst:.3g}\n"
+                    f"analytic:\n{analytic}\nnumeric:\n{numeric}"
                 )
             return False
     return True

@@ -15,6 +15,8 @@ from .core import OpResult, broadcasting, differentiable, unbroadcast
 
 @differentiable
 def add(x, y) -> OpResult:
+    """x + y; each input's gradient is the output's (summed back over broadcast dims)."""
+
     def grad_x(g):
         return unbroadcast(g, x.shape)
 
@@ -26,6 +28,8 @@ def add(x, y) -> OpResult:
 
 @differentiable
 def sub(x, y) -> OpResult:
+    """x - y; d/dx = 1, d/dy = -1."""
+
     def grad_x(g):
         return unbroadcast(g, x.shape)
 
@@ -37,6 +41,8 @@ def sub(x, y) -> OpResult:
 
 @differentiable
 def mul(x, y) -> OpResult:
+    """x * y; d/dx = y, d/dy = x."""
+
     def grad_x(g):
         return unbroadcast(g * y, x.shape)
 
@@ -48,6 +54,7 @@ def mul(x, y) -> OpResult:
 
 @differentiable
 def div(x, y) -> OpResult:
+    """x / y; d/dx = 1/y, d/dy = -x/y^2 = -out/y."""
     out = broadcasting("div", np.divide, x, y)
 
     def grad_x(g):
@@ -61,6 +68,7 @@ def div(x, y) -> OpResult:
 
 @differentiable
 def pow(x, y) -> OpResult:
+    """x ** y; d/dx = y x^(y-1), d/dy = out * log(x) (taken as 0 where x <= 0)."""
     out = broadcasting("pow", np.power, x, y)
 
     def grad_x(g):
@@ -84,12 +92,14 @@ def abs(x) -> OpResult:
 
 @differentiable
 def exp(x) -> OpResult:
+    """e^x; d/dx = e^x, the saved output."""
     out = np.exp(x)
     return out, (lambda g: g * out,)
 
 
 @differentiable
 def log(x) -> OpResult:
+    """log(x); d/dx = 1/x."""
     return np.log(x), (lambda g: g / x,)
 
 
@@ -101,12 +111,14 @@ def sqrt(x) -> OpResult:
 
 @differentiable
 def tanh(x) -> OpResult:
+    """tanh(x); d/dx = 1 - tanh(x)^2, computed from the saved output."""
     out = np.tanh(x)
     return out, (lambda g: g * (1 - out * out),)
 
 
 @differentiable
 def sigmoid(x) -> OpResult:
+    """1 / (1 + e^-x); d/dx = out * (1 - out)."""
     # exp of a non-positive number only, so large |x| never overflows
     e = np.exp(-np.abs(x))
     out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -115,6 +127,7 @@ def sigmoid(x) -> OpResult:
 
 @differentiable
 def relu(x) -> OpResult:
+    """max(x, 0); d/dx = 1 where x > 0, else 0 (also at 0, as PyTorch)."""
     return np.maximum(x, 0), (lambda g: g * (x > 0),)
 
 

@@ -74,6 +74,7 @@ def min(x, *, dim=None, keepdims: bool = False) -> OpResult:
 
 @differentiable
 def softmax(x, *, dim: int = -1) -> OpResult:
+    """e^x / sum(e^x) along `dim`, shifted by the max so that exp never overflows."""
     axis = one_dim(dim, x.ndim, "softmax")
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     out = e / e.sum(axis=axis, keepdims=True)
@@ -82,6 +83,7 @@ def softmax(x, *, dim: int = -1) -> OpResult:
 
 @differentiable
 def log_softmax(x, *, dim: int = -1) -> OpResult:
+    """log(softmax(x)) along `dim`, stable for any magnitude: x - max - log(sum(e^(x - max)))."""
     axis = one_dim(dim, x.ndim, "log_softmax")
     shifted = x - x.max(axis=axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
