@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 GradFn = Callable[[np.ndarray], np.ndarray]
+Operand = Any  # an ndarray, or a Python number that stands for a constant
 OpResult = tuple[np.ndarray, tuple[GradFn, ...]]
 """An op returns its result and, per positional operand, output grad -> that operand's grad."""
 

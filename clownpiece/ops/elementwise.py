@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 
-from .core import OpResult, broadcasting, differentiable, unbroadcast
+from .core import Operand, OpResult, broadcasting, differentiable, unbroadcast
 
 
 @differentiable
-def add(x, y) -> OpResult:
+def add(x: Operand, y: Operand) -> OpResult:
     """x + y; each input's gradient is the output's (summed back over broadcast dims)."""
 
     def grad_x(g):
@@ -27,7 +27,7 @@ def add(x, y) -> OpResult:
 
 
 @differentiable
-def sub(x, y) -> OpResult:
+def sub(x: Operand, y: Operand) -> OpResult:
     """x - y; d/dx = 1, d/dy = -1."""
 
     def grad_x(g):
@@ -40,7 +40,7 @@ def sub(x, y) -> OpResult:
 
 
 @differentiable
-def mul(x, y) -> OpResult:
+def mul(x: Operand, y: Operand) -> OpResult:
     """x * y; d/dx = y, d/dy = x."""
 
     def grad_x(g):
@@ -53,7 +53,7 @@ def mul(x, y) -> OpResult:
 
 
 @differentiable
-def div(x, y) -> OpResult:
+def div(x: Operand, y: Operand) -> OpResult:
     """x / y; d/dx = 1/y, d/dy = -x/y^2 = -out/y."""
     out = broadcasting("div", np.divide, x, y)
 
@@ -67,7 +67,7 @@ def div(x, y) -> OpResult:
 
 
 @differentiable
-def pow(x, y) -> OpResult:
+def pow(x: Operand, y: Operand) -> OpResult:
     """x ** y; d/dx = y x^(y-1), d/dy = out * log(x) (taken as 0 where x <= 0)."""
     out = broadcasting("pow", np.power, x, y)
 
@@ -81,43 +81,43 @@ def pow(x, y) -> OpResult:
 
 
 @differentiable
-def neg(x) -> OpResult:
+def neg(x: np.ndarray) -> OpResult:
     return -x, (lambda g: -g,)
 
 
 @differentiable
-def abs(x) -> OpResult:
+def abs(x: np.ndarray) -> OpResult:
     return np.abs(x), (lambda g: g * np.sign(x),)
 
 
 @differentiable
-def exp(x) -> OpResult:
+def exp(x: np.ndarray) -> OpResult:
     """e^x; d/dx = e^x, the saved output."""
     out = np.exp(x)
     return out, (lambda g: g * out,)
 
 
 @differentiable
-def log(x) -> OpResult:
+def log(x: np.ndarray) -> OpResult:
     """log(x); d/dx = 1/x."""
     return np.log(x), (lambda g: g / x,)
 
 
 @differentiable
-def sqrt(x) -> OpResult:
+def sqrt(x: np.ndarray) -> OpResult:
     out = np.sqrt(x)
     return out, (lambda g: g / (2 * out),)
 
 
 @differentiable
-def tanh(x) -> OpResult:
+def tanh(x: np.ndarray) -> OpResult:
     """tanh(x); d/dx = 1 - tanh(x)^2, computed from the saved output."""
     out = np.tanh(x)
     return out, (lambda g: g * (1 - out * out),)
 
 
 @differentiable
-def sigmoid(x) -> OpResult:
+def sigmoid(x: np.ndarray) -> OpResult:
     """1 / (1 + e^-x); d/dx = out * (1 - out)."""
     # exp of a non-positive number only, so large |x| never overflows
     e = np.exp(-np.abs(x))
@@ -126,13 +126,13 @@ def sigmoid(x) -> OpResult:
 
 
 @differentiable
-def relu(x) -> OpResult:
+def relu(x: np.ndarray) -> OpResult:
     """max(x, 0); d/dx = 1 where x > 0, else 0 (also at 0, as PyTorch)."""
     return np.maximum(x, 0), (lambda g: g * (x > 0),)
 
 
 @differentiable
-def leaky_relu(x, *, negative_slope: float = 0.01) -> OpResult:
+def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> OpResult:
     slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)
     return x * slope, (lambda g: g * slope,)
 
@@ -142,7 +142,7 @@ _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 
 @differentiable
-def erf(x) -> OpResult:
+def erf(x: np.ndarray) -> OpResult:
     """Error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7); exact derivative."""
     t = 1.0 / (1.0 + _ERF_P * np.abs(x))
     poly = t * (_ERF_A[0] + t * (_ERF_A[1] + t * (_ERF_A[2] + t * (_ERF_A[3] + t * _ERF_A[4]))))
@@ -152,7 +152,7 @@ def erf(x) -> OpResult:
 
 
 @differentiable
-def clamp(x, *, min=None, max=None) -> OpResult:
+def clamp(x: np.ndarray, *, min=None, max=None) -> OpResult:
     inside = np.ones(x.shape, dtype=bool)
     if min is not None:
         inside &= x >= min
@@ -162,7 +162,7 @@ def clamp(x, *, min=None, max=None) -> OpResult:
 
 
 @differentiable
-def maximum(x, y) -> OpResult:
+def maximum(x: Operand, y: Operand) -> OpResult:
     out = broadcasting("maximum", np.maximum, x, y)
     # ties split the gradient evenly, as PyTorch does
     x_wins = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(out.dtype)
@@ -177,10 +177,10 @@ def maximum(x, y) -> OpResult:
 
 
 @differentiable
-def where(x, y, *, condition: np.ndarray) -> OpResult:
+def where(x: Operand, y: Operand, *, condition: np.ndarray) -> OpResult:
     """`x` where `condition` holds, else `y` (the condition is not differentiated)."""
     try:
-        out = np.where(condition, x, y)
+        out: np.ndarray = np.where(condition, x, y)  # type: ignore[assignment]
     except ValueError:
         raise ValueError(
             f"where: condition of shape {np.shape(condition)} and operands of shapes "

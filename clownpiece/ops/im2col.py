@@ -50,7 +50,7 @@ def window_slices(
             yield i, j, rows, cols
 
 
-def im2col(x: np.ndarray, kernel: Pair, dilation: Pair, padding: Pair, stride: Pair):
+def im2col(x: np.ndarray, kernel: Pair, dilation: Pair, padding: Pair, stride: Pair) -> np.ndarray:
     """(N, C, H, W) -> (N, C*kh*kw, L): the values each window position sees."""
     n, c, h, w = x.shape
     count = blocks((h, w), kernel, dilation, padding, stride)
@@ -63,7 +63,7 @@ def im2col(x: np.ndarray, kernel: Pair, dilation: Pair, padding: Pair, stride: P
 
 def col2im(
     columns: np.ndarray, size: Pair, kernel: Pair, dilation: Pair, padding: Pair, stride: Pair
-):
+) -> np.ndarray:
     """(N, C*kh*kw, L) -> (N, C, H, W): each column's values added back where they came from."""
     n = columns.shape[0]
     count = blocks(size, kernel, dilation, padding, stride)
@@ -76,7 +76,9 @@ def col2im(
     return padded[:, :, padding[0] : height - padding[0], padding[1] : width - padding[1]].copy()
 
 
-def geometry(name: str, kernel_size, dilation, padding, stride) -> tuple[Pair, Pair, Pair, Pair]:
+def geometry(
+    name: str, kernel_size: Any, dilation: Any, padding: Any, stride: Any
+) -> tuple[Pair, Pair, Pair, Pair]:
     return (
         pair(kernel_size, name, "kernel_size", 1),
         pair(dilation, name, "dilation", 1),
@@ -94,7 +96,7 @@ def check_blocks(name: str, size: Pair, count: Pair, kernel: Pair, padding: Pair
 
 
 @differentiable
-def unfold(x, *, kernel_size, dilation=1, padding=0, stride=1) -> OpResult:
+def unfold(x: np.ndarray, *, kernel_size, dilation=1, padding=0, stride=1) -> OpResult:
     """im2col of a batch (N, C, H, W) into (N, C*kh*kw, L)."""
     if np.ndim(x) != 4:
         raise ValueError(f"unfold: expected a 4-D input (N, C, H, W), got shape {np.shape(x)}")
@@ -106,7 +108,7 @@ def unfold(x, *, kernel_size, dilation=1, padding=0, stride=1) -> OpResult:
 
 
 @differentiable
-def fold(x, *, output_size, kernel_size, dilation=1, padding=0, stride=1) -> OpResult:
+def fold(x: np.ndarray, *, output_size, kernel_size, dilation=1, padding=0, stride=1) -> OpResult:
     """col2im: columns (N, C*kh*kw, L) summed back into images (N, C, H, W)."""
     kernel, dilation, padding, stride = geometry("fold", kernel_size, dilation, padding, stride)
     size = pair(output_size, "fold", "output_size", 1)

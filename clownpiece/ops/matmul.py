@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import OpResult, differentiable, unbroadcast
+from .core import Operand, OpResult, differentiable, unbroadcast
 
 
 @differentiable
-def matmul(x, y) -> OpResult:
+def matmul(x: Operand, y: Operand) -> OpResult:
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError("matmul: both operands need at least 1 dimension, got a scalar")

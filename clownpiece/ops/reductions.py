@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .core import OpResult, differentiable, normalize_dims, one_dim
 
 
-def expand_reduced(g: np.ndarray, axes, keepdims: bool) -> np.ndarray:
+def expand_reduced(g: np.ndarray, axes: Any, keepdims: bool) -> np.ndarray:
     """Re-insert the reduced axes into `g` so that it broadcasts against the input."""
     if axes is not None and not keepdims:
         g = np.expand_dims(g, axes)
     return g
 
 
-def spread(g: np.ndarray, axes, keepdims: bool, shape: tuple) -> np.ndarray:
+def spread(g: np.ndarray, axes: Any, keepdims: bool, shape: tuple) -> np.ndarray:
     """The gradient of a sum-like reduction: `g` repeated over the reduced axes."""
     out = np.empty(shape, dtype=g.dtype)
     out[...] = g if axes is None else expand_reduced(g, axes, keepdims)
@@ -24,14 +26,14 @@ def spread(g: np.ndarray, axes, keepdims: bool, shape: tuple) -> np.ndarray:
 
 
 @differentiable
-def sum(x, *, dim=None, keepdims: bool = False) -> OpResult:
+def sum(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
     axes = normalize_dims(dim, x.ndim, "sum")
     out = np.asarray(x.sum(axis=axes, keepdims=keepdims))
     return out, (lambda g: spread(g, axes, keepdims, x.shape),)
 
 
 @differentiable
-def mean(x, *, dim=None, keepdims: bool = False) -> OpResult:
+def mean(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
     axes = normalize_dims(dim, x.ndim, "mean")
     out = np.asarray(x.mean(axis=axes, keepdims=keepdims))
     count = x.size // builtins.max(out.size, 1) if x.size else 1
@@ -39,7 +41,7 @@ def mean(x, *, dim=None, keepdims: bool = False) -> OpResult:
 
 
 @differentiable
-def var(x, *, dim=None, correction: int = 1, keepdims: bool = False) -> OpResult:
+def var(x: np.ndarray, *, dim=None, correction: int = 1, keepdims: bool = False) -> OpResult:
     """Variance with `correction` subtracted from the count (1: unbiased, 0: biased)."""
     axes = normalize_dims(dim, x.ndim, "var")
     centered = x - x.mean(axis=axes, keepdims=True)
@@ -50,7 +52,7 @@ def var(x, *, dim=None, correction: int = 1, keepdims: bool = False) -> OpResult
     return out, (lambda g: expand_reduced(g, axes, keepdims) * centered * scale,)
 
 
-def extreme(x, dim, keepdims: bool, pick, name: str) -> OpResult:
+def extreme(x: np.ndarray, dim: Any, keepdims: bool, pick: Callable, name: str) -> OpResult:
     """max or min (`pick`); ties share the gradient equally."""
     axes = normalize_dims(dim, x.ndim, name)
     out = np.asarray(pick(x, axis=axes, keepdims=keepdims))
@@ -63,17 +65,17 @@ def extreme(x, dim, keepdims: bool, pick, name: str) -> OpResult:
 
 
 @differentiable
-def max(x, *, dim=None, keepdims: bool = False) -> OpResult:
+def max(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
     return extreme(x, dim, keepdims, np.max, "max")
 
 
 @differentiable
-def min(x, *, dim=None, keepdims: bool = False) -> OpResult:
+def min(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
     return extreme(x, dim, keepdims, np.min, "min")
 
 
 @differentiable
-def softmax(x, *, dim: int = -1) -> OpResult:
+def softmax(x: np.ndarray, *, dim: int = -1) -> OpResult:
     """e^x / sum(e^x) along `dim`, shifted by the max so that exp never overflows."""
     axis = one_dim(dim, x.ndim, "softmax")
     e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -82,7 +84,7 @@ def softmax(x, *, dim: int = -1) -> OpResult:
 
 
 @differentiable
-def log_softmax(x, *, dim: int = -1) -> OpResult:
+def log_softmax(x: np.ndarray, *, dim: int = -1) -> OpResult:
     """log(softmax(x)) along `dim`, stable for any magnitude: x - max - log(sum(e^(x - max)))."""
     axis = one_dim(dim, x.ndim, "log_softmax")
     shifted = x - x.max(axis=axis, keepdims=True)
@@ -91,7 +93,7 @@ def log_softmax(x, *, dim: int = -1) -> OpResult:
 
 
 @differentiable
-def cross_entropy(x, *, classes: np.ndarray) -> OpResult:
+def cross_entropy(x: np.ndarray, *, classes: np.ndarray) -> OpResult:
     """Per-sample -log softmax(x)[class], class dim last; `classes` are valid int indices."""
     shifted = x - x.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)

@@ -20,7 +20,7 @@ def int_sizes(sizes: Any, name: str) -> tuple[int, ...]:
 
 
 @differentiable
-def reshape(x, *, shape: tuple) -> OpResult:
+def reshape(x: np.ndarray, *, shape: tuple) -> OpResult:
     if shape.count(-1) > 1:
         raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
     try:
@@ -33,7 +33,7 @@ def reshape(x, *, shape: tuple) -> OpResult:
 
 
 @differentiable
-def transpose(x, *, dim0: int = -2, dim1: int = -1) -> OpResult:
+def transpose(x: np.ndarray, *, dim0: int = -2, dim1: int = -1) -> OpResult:
     if x.ndim < 2:
         return x, (lambda g: g,)
     dim0, dim1 = one_dim(dim0, x.ndim, "transpose"), one_dim(dim1, x.ndim, "transpose")
@@ -41,7 +41,7 @@ def transpose(x, *, dim0: int = -2, dim1: int = -1) -> OpResult:
 
 
 @differentiable
-def permute(x, *, dims: tuple) -> OpResult:
+def permute(x: np.ndarray, *, dims: tuple) -> OpResult:
     if sorted(d % max(x.ndim, 1) for d in dims if -x.ndim <= d < x.ndim) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
     inverse = np.argsort([d % x.ndim for d in dims])
@@ -49,14 +49,14 @@ def permute(x, *, dims: tuple) -> OpResult:
 
 
 @differentiable
-def unsqueeze(x, *, dim: int) -> OpResult:
+def unsqueeze(x: np.ndarray, *, dim: int) -> OpResult:
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a {x.ndim}-d tensor")
     return np.expand_dims(x, int(dim)), (lambda g: g.reshape(x.shape),)
 
 
 @differentiable
-def squeeze(x, *, dim=None) -> OpResult:
+def squeeze(x: np.ndarray, *, dim=None) -> OpResult:
     axes = normalize_dims(dim, x.ndim, "squeeze")
     if axes is not None:
         axes = tuple(d for d in axes if x.shape[d] == 1)
@@ -64,7 +64,7 @@ def squeeze(x, *, dim=None) -> OpResult:
 
 
 @differentiable
-def flatten(x, *, start_dim: int = 0, end_dim: int = -1) -> OpResult:
+def flatten(x: np.ndarray, *, start_dim: int = 0, end_dim: int = -1) -> OpResult:
     if x.ndim == 0:
         return reshape(x, shape=(1,))
     start, end = one_dim(start_dim, x.ndim, "flatten"), one_dim(end_dim, x.ndim, "flatten")
@@ -74,7 +74,7 @@ def flatten(x, *, start_dim: int = 0, end_dim: int = -1) -> OpResult:
 
 
 @differentiable
-def broadcast_to(x, *, shape: tuple) -> OpResult:
+def broadcast_to(x: np.ndarray, *, shape: tuple) -> OpResult:
     # -1 keeps the existing size, as in PyTorch's expand
     offset = len(shape) - x.ndim
     if -1 in shape[: max(offset, 0)]:
@@ -88,7 +88,7 @@ def broadcast_to(x, *, shape: tuple) -> OpResult:
 
 
 @differentiable
-def cat(*xs, dim: int = 0) -> OpResult:
+def cat(*xs: np.ndarray, dim: int = 0) -> OpResult:
     if not xs:
         raise ValueError("cat: expected a non-empty sequence of tensors")
     axis = one_dim(dim, np.ndim(xs[0]), "cat")
@@ -107,7 +107,7 @@ def cat(*xs, dim: int = 0) -> OpResult:
 
 
 @differentiable
-def stack(*xs, dim: int = 0) -> OpResult:
+def stack(*xs: np.ndarray, dim: int = 0) -> OpResult:
     if not xs:
         raise ValueError("stack: expected a non-empty sequence of tensors")
     if not -np.ndim(xs[0]) - 1 <= dim <= np.ndim(xs[0]):
@@ -127,12 +127,12 @@ def stack(*xs, dim: int = 0) -> OpResult:
 
 
 @differentiable
-def contiguous(x) -> OpResult:
+def contiguous(x: np.ndarray) -> OpResult:
     return np.ascontiguousarray(x), (lambda g: g,)
 
 
 @differentiable
-def clone(x) -> OpResult:
+def clone(x: np.ndarray) -> OpResult:
     return x.copy(), (lambda g: g,)
 
 
@@ -157,7 +157,7 @@ def is_basic(index: Any) -> bool:
 
 
 @differentiable
-def getitem(x, *, index: Any) -> OpResult:
+def getitem(x: np.ndarray, *, index: Any) -> OpResult:
     """`x[index]`; `index` as made by `index_array`."""
     try:
         out = x[index]
