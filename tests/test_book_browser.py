@@ -1,17 +1,19 @@
-"""Render the built book in headless Chromium and check every page in the toc.
+"""Render the built book in headless Chromium and check every page listed in _toc.yml.
 
-The book is built into ``_build/html`` (``jupyter-book build . -W``) by a
-session fixture when the build is missing or older than any of its sources.
-Chromium is Debian's (``/usr/bin/chromium``, or ``$CLOWNPIECE_CHROMIUM``), driven
-by Playwright's Python API; the test is skipped when either is missing.
-Screenshots of every page land in ``screenshots/``.
+The book is built into ``_build/html`` (``jupyter-book build . -W``) by a session fixture when
+the build is missing or older than any of its sources.  Chromium is Debian's
+(``/usr/bin/chromium``, or ``$CLOWNPIECE_CHROMIUM``), driven by Playwright's Python API; the
+browser tests are skipped when either is missing.  Each page is measured once
+(tests/book_pages.py: light and dark at 1280 px, light at 390 px) and each test below checks one
+concern on every page.  Screenshots of every page land in ``screenshots/`` and a summary of the
+blocks too wide for their column in ``screenshots/width-report.txt``.  The last test shows that
+each check fails on a scratch page that breaks its rule.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
 import re
 import shutil
@@ -19,9 +21,18 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from book_pages import (
+    contrast_problems,
+    figure_problems,
+    measure,
+    render_problems,
+    repository_problems,
+    toggle_problems,
+    width_problems,
+    width_report,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -37,16 +48,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-REPO_URL = "github.com/clownpiece/clownpiece"
-BRANCH = "main"
-IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
-# myst-nb renders one mime type per output; these win over images.
-RICHER_MIMES = ("application/vnd.jupyter.widget-view+json", "application/javascript", "text/html")
-
-pytestmark = pytest.mark.browser
 
 
-# --------------------------------------------------------------------------- pages
+# --------------------------------------------------------------------------- pages and config
 
 
 def _toc_pages() -> list[str]:
@@ -72,62 +76,26 @@ def _toc_pages() -> list[str]:
 PAGES = _toc_pages()
 
 
+def _book_config() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def _repository() -> tuple[str, str]:
+    """(https://github.com/OWNER/NAME or '', branch) from _config.yml."""
+    repo = _book_config().get("repository") or {}
+    url = (repo.get("url") or "").strip().rstrip("/")
+    url = url[:-4] if url.endswith(".git") else url
+    return url, repo.get("branch") or "main"
+
+
 def _source(page: str) -> Path:
     for suffix in (".ipynb", ".md"):
         path = ROOT / f"{page}{suffix}"
         if path.exists():
             return path
     raise FileNotFoundError(f"{page} (from _toc.yml) has no .ipynb or .md source")
-
-
-_MATH = re.compile(
-    r"\$\$.+?\$\$"  # display math
-    r"|(?<![\\$])\$(?=\S)[^$\n]+?(?<=\S)\$(?!\d)"  # inline $...$ (not "$5 and $6")
-    r"|\\begin\{(equation|align|gather|multline)\*?\}"
-    r"|```\{math\}",
-    re.DOTALL,
-)
-
-
-def _markdown_text(path: Path) -> str:
-    """The prose of a page: the .md file, or a notebook's Markdown cells."""
-    if path.suffix == ".md":
-        text = path.read_text(encoding="utf-8")
-    else:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        text = "\n\n".join(
-            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in nb["cells"]
-            if c["cell_type"] == "markdown"
-        )
-    # code blocks are not typeset
-    return re.sub(r"^(```|~~~)(?!\{math\}).*?^\1", "", text, flags=re.S | re.M)
-
-
-def _has_math(path: Path) -> bool:
-    return bool(_MATH.search(_markdown_text(path)))
-
-
-def _expected_figures(path: Path) -> tuple[int, int]:
-    """(images that must be visible, images that must at least be in the page)
-    among the stored outputs of a notebook's code cells."""
-    if path.suffix != ".ipynb":
-        return 0, 0
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    visible = present = 0
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if tags & {"remove-output", "remove-cell"}:
-            continue
-        hidden = bool(tags & {"hide-output", "hide-cell"})
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if any(m in data for m in IMAGE_MIMES) and not any(m in data for m in RICHER_MIMES):
-                present += 1
-                visible += not hidden
-    return visible, present
 
 
 # --------------------------------------------------------------------------- build + serve
@@ -191,9 +159,6 @@ def book_url(built_book: Path):
         thread.join(timeout=10)
 
 
-# --------------------------------------------------------------------------- browser
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -216,173 +181,87 @@ def browser():
             b.close()
 
 
-class _Loaded:
-    """A page opened in the browser, with what went wrong while loading it."""
-
-    def __init__(self, page, console_errors, failed_requests):
-        self.page = page
-        self.console_errors = console_errors
-        self.failed_requests = failed_requests
+# --------------------------------------------------------------------------- the book's pages
 
 
-@pytest.fixture
-def loaded(request, browser, book_url):
-    page_name = request.param
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    console_errors: list[str] = []
-    failed: list[str] = []
-    local = urlparse(book_url).netloc
+@pytest.fixture(scope="session")
+def measured(browser, book_url):
+    cache: dict[str, dict] = {}
 
-    page.on(
-        "console",
-        lambda msg: (
-            console_errors.append(f"{msg.text} @ {msg.location}") if msg.type == "error" else None
-        ),
-    )
-    page.on("pageerror", lambda exc: console_errors.append(f"uncaught: {exc}"))
-    page.on(
-        "requestfailed",
-        lambda req: (
-            failed.append(f"{req.url}: {req.failure}")
-            if urlparse(req.url).netloc == local
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda resp: (
-            failed.append(f"{resp.url}: HTTP {resp.status}")
-            if resp.status >= 400 and urlparse(resp.url).netloc == local
-            else None
-        ),
-    )
-    page.goto(f"{book_url}/{page_name}.html", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    try:
-        yield _Loaded(page, console_errors, failed)
-    finally:
-        context.close()
+    def get(page_name: str) -> dict:
+        if page_name not in cache:
+            shot = SCREENSHOTS / page_name.replace("/", "__")
+            url = f"{book_url}/{page_name}.html"
+            cache[page_name] = measure(browser, url, _source(page_name), shot)
+        return cache[page_name]
+
+    yield get
+    _write_width_report(cache)
 
 
-def _page_params():
+def _write_width_report(cache: dict[str, dict]) -> None:
+    if cache:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        reports = [(name, cache[name]) for name in PAGES if name in cache]
+        (SCREENSHOTS / "width-report.txt").write_text(width_report(reports), encoding="utf-8")
+
+
+def _params():
     return [pytest.param(p, id=p.replace("/", "-")) for p in PAGES]
 
 
-def _wait_for_math(page):
-    # MathJax 3 exposes a promise that resolves when the first typeset is done.
-    page.wait_for_function(
-        "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000
+def _fail(page_name: str, problems: list[str], what: str = "") -> None:
+    assert not problems, f"{page_name}: {what}\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", _params())
+def test_page_renders(measured, page_name):
+    """Loads without console errors or failed requests; math, figures and downloads work."""
+    _fail(page_name, render_problems(measured(page_name)))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", _params())
+def test_no_block_wider_than_its_column(measured, page_name):
+    """At 1280 px no code, output, figure or table needs a scrollbar, and no text output wraps."""
+    r = measured(page_name)
+    problems = width_problems(r)
+    what = (
+        f"{len(problems)} block(s) too wide at 1280 px (text column: {r['width']['column']} "
+        f"characters, wide column: {r['width']['wideColumn']}); shorten these lines at the source:"
     )
-    page.evaluate("() => MathJax.startup.promise")
+    _fail(page_name, problems, what)
 
 
-def _load_images(page):
-    page.evaluate(
-        """async () => {
-            const imgs = Array.from(document.images);
-            imgs.forEach(img => { img.loading = 'eager'; });
-            await Promise.all(imgs.map(img => img.complete ? null :
-                new Promise(r => { img.addEventListener('load', r); img.addEventListener('error', r); })));
-        }"""
-    )
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", _params())
+def test_html_outputs_readable_in_light_and_dark(measured, page_name):
+    """Every text in HTML outputs (the module tree, listings) has WCAG contrast >= 4.5."""
+    _fail(page_name, contrast_problems(measured(page_name)))
 
 
-# --------------------------------------------------------------------------- checks
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", _params())
+def test_toggles_present_and_closed(measured, page_name):
+    """Chapters hide answers and hints behind toggles, all closed until clicked."""
+    chapter = _source(page_name).suffix == ".ipynb"
+    _fail(page_name, toggle_problems(measured(page_name), chapter))
 
 
-@pytest.mark.parametrize("loaded", _page_params(), indirect=True)
-def test_page_renders(loaded, request):
-    page_name = request.node.callspec.params["loaded"]
-    page = loaded.page
-    source = _source(page_name)
-    math = _has_math(source)
-    if math:
-        _wait_for_math(page)
-    _load_images(page)
-    page.wait_for_load_state("networkidle")
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", _params())
+def test_repository_links_match_config(measured, page_name):
+    """Repository, issue and launch links exist only for the repository in _config.yml."""
+    url, branch = _repository()
+    _fail(page_name, repository_problems(measured(page_name), page_name, url, branch))
 
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{page_name.replace('/', '__')}.png"), full_page=True)
 
-    problems: list[str] = []
-
-    # the page itself and everything it loads from the book
-    assert page.title(), "page has no <title>"
-    problems += [f"console error: {e}" for e in loaded.console_errors]
-    problems += [f"failed request: {r}" for r in loaded.failed_requests]
-
-    broken = page.evaluate(
-        """() => Array.from(document.images)
-            .filter(img => !(img.complete && img.naturalWidth > 0))
-            .map(img => img.currentSrc || img.src || img.outerHTML.slice(0, 120))"""
-    )
-    problems += [f"image did not load: {src}" for src in broken]
-
-    # download button: a menu with the page source (and PDF print) entries
-    download = page.locator(".dropdown-download-buttons")
-    if download.count() == 0:
-        problems.append("download button missing")
-    else:
-        href = download.locator(f'a[href$="{Path(page_name).name}{source.suffix}"]')
-        if href.count() == 0:
-            problems.append(f"download menu has no link to {source.name}")
-        else:
-            link = href.first.get_attribute("href")
-            resp = page.request.get(page.url.rsplit("/", 1)[0] + "/" + link)
-            if resp.status != 200:
-                problems.append(f"download link {link} -> HTTP {resp.status}")
-
-    # repository button
-    if page.locator(f'a[href="https://{REPO_URL}"]').count() == 0:
-        problems.append("repository button missing")
-
-    # launch buttons (Binder / Colab, plus JupyterHub when configured) on notebooks
-    if source.suffix == ".ipynb":
-        launch = page.locator(".dropdown-launch-buttons")
-        if launch.count() == 0:
-            problems.append("launch buttons missing")
-        else:
-            nb_path = f"{page_name}.ipynb"
-            wanted = {
-                "Binder": f"https://mybinder.org/v2/gh/clownpiece/clownpiece/{BRANCH}?urlpath=lab/tree/{nb_path}",
-                "Colab": f"https://colab.research.google.com/github/clownpiece/clownpiece/blob/{BRANCH}/{nb_path}",
-            }
-            for label, url in wanted.items():
-                if launch.locator(f'a[href="{url}"]').count() == 0:
-                    problems.append(f"{label} launch button missing (expected {url})")
-
-    # math: typeset by MathJax, without TeX errors
-    if math:
-        n_math = page.locator("mjx-container").count()
-        if n_math == 0:
-            problems.append("source has math but no mjx-container was rendered")
-        n_err = page.locator("mjx-merror").count()
-        if n_err:
-            problems.append(f"{n_err} MathJax error(s) (mjx-merror) on the page")
-        raw = page.locator("main .math:not(:has(mjx-container))").count()
-        if raw:
-            problems.append(f"{raw} math element(s) left untypeset")
-
-    # figures from the stored notebook outputs are shown
-    want_visible, want_present = _expected_figures(source)
-    if want_present:
-        imgs = page.locator(".cell_output img")
-        present = imgs.count()
-        visible = sum(
-            1
-            for i in range(present)
-            if imgs.nth(i).is_visible()
-            and imgs.nth(i).evaluate(
-                "img => img.naturalWidth > 0 && img.getBoundingClientRect().width > 0"
-            )
-        )
-        if present < want_present:
-            problems.append(f"{want_present} figure outputs stored, {present} rendered")
-        if visible < want_visible:
-            problems.append(f"{want_visible} figures should be visible, {visible} are")
-
-    assert not problems, f"{page_name}:\n  " + "\n  ".join(problems)
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", _params())
+def test_figures_readable_on_a_phone(measured, page_name):
+    """At 390 and 1280 px no figure text is smaller than the book's footnotes."""
+    _fail(page_name, figure_problems(measured(page_name)))
 
 
 def test_toc_pages_have_sources():
@@ -393,3 +272,152 @@ def test_toc_pages_have_sources():
         except FileNotFoundError as exc:
             missing.append(str(exc))
     assert not missing, missing
+
+
+# --------------------------------------------------------------------------- the checks themselves
+
+
+def _figure_b64(width_in: float, title_pt: float | None, with_metadata: bool) -> str:
+    """A base64 PNG drawn like a chapter figure (with setup()'s metadata) or without it."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from clownpiece.exercises.notebook import FIGURE_STYLE, figure_png
+
+    with matplotlib.rc_context(FIGURE_STYLE):
+        fig = Figure(figsize=(width_in, 3))
+        ax = fig.subplots()
+        ax.plot([0, 1, 2], [1, 0, 1])
+        ax.set_title("a title", fontsize=title_pt)
+        if with_metadata:
+            return figure_png(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _scratch_notebook(path: Path, markdown: str, cells: list[tuple[str, list[dict]]]) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    nb.cells = [nbformat.v4.new_markdown_cell(markdown)]
+    for count, (source, outputs) in enumerate(cells, start=1):
+        cell = nbformat.v4.new_code_cell(source, execution_count=count)
+        cell.outputs = [nbformat.from_dict(o) for o in outputs]
+        nb.cells.append(cell)
+    nbformat.write(nb, path)
+
+
+def _stream(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def _display(mime: str, data: str) -> dict:
+    return {"output_type": "display_data", "data": {mime: data}, "metadata": {}}
+
+
+TREE_HTML = (
+    '<div class="clownpiece-module"><details open><summary><code>Net</code> &mdash; 3 params'
+    "</summary><ul><li><code>weight</code>: (3,) = 3</li></ul></details>"
+    "<p>Total parameters: 3</p></div>"
+)
+
+
+def _scratch_book(root: Path) -> None:
+    """A two-chapter book using this repository's config, extensions and styles:
+    book/good.ipynb follows every rule, book/bad.ipynb breaks each rule once."""
+    shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+    (root / "book").mkdir()
+    shutil.copytree(ROOT / "book" / "_ext", root / "book" / "_ext")
+    shutil.copytree(ROOT / "book" / "_static", root / "book" / "_static")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/good\n  - file: book/bad\n"
+    )
+    (root / "book" / "intro.md").write_text("# Scratch\n\nA book to test the tests.\n")
+    answer = "<details{open}>\n<summary>Answer</summary>\n\nForty-two.\n\n</details>\n"
+    _scratch_notebook(
+        root / "book" / "good.ipynb",
+        "# Good\n\nEvery rule kept.\n\n" + answer.format(open=""),
+        [
+            ("print('short')", [_stream("short\n")]),
+            ("x = 1  # " + "a" * 85, []),  # 94 characters: the wide column holds it
+            ("model", [_display("text/html", TREE_HTML)]),
+            ("plt.show()", [_display("image/png", _figure_b64(6.0, None, True))]),
+        ],
+    )
+    _scratch_notebook(
+        root / "book" / "bad.ipynb",
+        "# Bad\n\nEvery rule broken.\n\n"
+        + answer.format(open=" open")
+        + "\nSee [the repository](https://github.com/clownpiece/clownpiece).\n\n"
+        + '<script>console.error("boom from the bad page")</script>\n',
+        [
+            ("y = 2  # " + "b" * 125, []),
+            ("print(long)", [_stream("c" * 130 + "\n")]),
+            ("pale", [_display("text/html", '<p style="color:#eeeeee">pale text</p>')]),
+            ("plt.show()", [_display("image/png", _figure_b64(6.0, 7, True))]),
+            ("plt.show()", [_display("image/png", _figure_b64(6.0, None, False))]),
+        ],
+    )
+
+
+@pytest.mark.browser
+def test_each_check_catches_a_page_that_breaks_its_rule(browser, tmp_path):
+    """The checks above pass a page that keeps every rule and fail one that breaks each."""
+    _scratch_book(tmp_path)
+    proc = subprocess.run(
+        [*_jupyter_book_cmd(), "build", str(tmp_path), "-W"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path / "_build" / "html"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        good, bad = (
+            measure(
+                browser,
+                f"{base}/book/{name}.html",
+                tmp_path / "book" / f"{name}.ipynb",
+                tmp_path / "shots" / name,
+            )
+            for name in ("good", "bad")
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert render_problems(good) == []
+    assert width_problems(good) == []
+    assert contrast_problems(good) == []
+    assert toggle_problems(good, chapter=True) == []
+    assert repository_problems(good, "book/good", "", "main") == []
+    assert figure_problems(good) == []
+    assert good["contrast_dark"]["trees"] == 1 and good["contrast_dark"]["measured"] >= 4
+
+    rendered = "\n".join(render_problems(bad))
+    assert "boom from the bad page" in rendered
+    widths = width_problems(bad)
+    assert any("source overflows" in p and "longest line 134 characters" in p for p in widths)
+    assert any("text output wraps" in p and "longest line 130 characters" in p for p in widths)
+    assert any("'pale text'" in p for p in contrast_problems(bad))
+    assert toggle_problems(bad, chapter=True) == ["toggle open on load: 'Answer'"]
+    assert toggle_problems({**bad, "toggles": {"count": 0, "open": []}}, chapter=True)
+    repo = repository_problems(bad, "book/bad", "", "main")
+    assert repo == [
+        "link to a repository that is not configured: https://github.com/clownpiece/clownpiece"
+    ]
+    figures = "\n".join(figure_problems(bad))
+    assert "smallest text 9.7 px (7 pt at 100 dpi" in figures
+    assert "no font size stored in the PNG" in figures

@@ -5,7 +5,7 @@ combined; the empirical CDF is compared with the target CDF on 601 points spread
 mean +- 3 std and the RMS gap is the distance.  For n samples the gap at a point has
 std sqrt(F(1-F)/n) <= 0.0011, and measured over seeds 0-4 a correct init gives at most
 0.0010.  Scaling the std by 0.95 or 1.05 gives >= 0.0076 (uniform: >= 0.0104), so the
-threshold 0.005 (checks.CDF_THRESHOLD) is ~5 noise levels from a correct implementation
+threshold 0.005 (clownpiece.exercises.CDF_THRESHOLD) is ~5 noise levels from a correct implementation
 and still catches a 5% std error; the wrong-std test below proves it.
 """
 
@@ -15,48 +15,11 @@ import numpy as np
 import pytest
 
 import clownpiece as cp
-from clownpiece.nn import Parameter, checks, init
+from clownpiece.exercises import INIT_TARGETS
+from clownpiece.nn import Parameter, init
 
-RANDOM = list(checks.INIT_TARGETS)
+RANDOM = list(INIT_TARGETS)
 CONSTANT = ["constant_", "consants_", "constants_", "zeros_", "ones_"]
-
-
-@pytest.mark.parametrize("name", RANDOM + CONSTANT)
-def test_reference_init_passes_its_check(name):
-    checks.check_init(name, getattr(init, name)).assert_ok()
-
-
-@pytest.mark.parametrize("name", RANDOM)
-def test_cdf_distance_separates_correct_from_wrong_std(name):
-    target = checks.INIT_TARGETS[name]
-    cp.manual_seed(3)
-    x = checks.draw(getattr(init, name), target.kwargs)
-    assert checks.cdf_distance(x, target) < 0.0012  # the noise level, well below
-    for factor in (0.95, 1.05):
-        stretched = target.mean + (x - target.mean) * factor
-        assert checks.cdf_distance(stretched, target) > checks.CDF_THRESHOLD
-
-
-def test_init_check_fails_on_skeleton_and_on_a_wrong_formula():
-    skeleton = lambda tensor, *args, **kwargs: None  # noqa: E731 (the seed's `pass`)
-    for name in RANDOM + ["zeros_"]:
-        report = checks.check_init(name, skeleton)
-        assert not report and report.passed == 0, report
-
-    def xavier_with_fan_in_only(tensor, gain=1.0):
-        bound = gain * math.sqrt(6 / tensor.shape[-1])
-        return init.uniform_(tensor, -bound, bound)
-
-    report = checks.check_init("xavier_uniform_", xavier_with_fan_in_only)
-    assert report.failed == ["empirical CDF matches the target (1000 x 10x20)"]
-
-    def numpy_rng_normal(tensor, mean=0.0, std=1.0):
-        with cp.no_grad():
-            return tensor.copy_(np.random.normal(mean, std, tensor.shape))
-
-    assert checks.check_init("normal_", numpy_rng_normal).failed == [
-        "reproducible with clownpiece.manual_seed"
-    ]
 
 
 @pytest.mark.parametrize(
@@ -140,9 +103,7 @@ def test_seeded_reproducibility_across_all_random_inits():
     def run():
         cp.manual_seed(11)
         return [
-            getattr(init, n)(Parameter(cp.empty(4, 5)), **checks.INIT_TARGETS[n].kwargs)
-            .numpy()
-            .copy()
+            getattr(init, n)(Parameter(cp.empty(4, 5)), **INIT_TARGETS[n].kwargs).numpy().copy()
             for n in RANDOM
         ]
 

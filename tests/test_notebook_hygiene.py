@@ -38,7 +38,7 @@ def test_chapter_is_stored_executed_and_clean(path):
     assert all(c["execution_count"] is not None for c in code), "run it top to bottom and save"
     counts = [c["execution_count"] for c in code]
     assert counts == sorted(counts), "cells were run out of order"
-    assert "InteractiveTB.set_mode(mode=\"Minimal\")" in "".join(code[0]["source"])
+    assert "setup()" in "".join(code[0]["source"]), "the first code cell calls setup()"
     for cell in code:
         assert "execution" not in cell["metadata"], "store without timing metadata"
         for output in cell["outputs"]:

@@ -1,0 +1,40 @@
+"""Showing the package's own code after an exercise: `show_source("clownpiece.nn.module:Module.
+__setattr__")`. Chapters name what they show with such literal strings ("module path:qualified
+name"), so a script can find which chapters show which functions (parse the notebooks for the
+strings, `resolve` each one) and re-run exactly those whose displayed code changed."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import textwrap
+from typing import Any
+
+
+def resolve(path: str) -> Any:
+    """The object named by "package.module:Qualified.name" (e.g. a method or a class)."""
+    module_name, colon, qualname = path.partition(":")
+    if not colon or not module_name or not qualname:
+        raise ValueError(f"expected 'module.path:Qualified.name', got {path!r}")
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        try:
+            obj = inspect.getattr_static(obj, part)
+        except AttributeError:
+            raise AttributeError(f"{path!r}: {part!r} not found") from None
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+    return obj.fget if isinstance(obj, property) else obj
+
+
+def source_text(*paths: str) -> str:
+    """The dedented source of every named object, separated by blank lines."""
+    return "\n\n".join(textwrap.dedent(inspect.getsource(resolve(p))).rstrip() for p in paths)
+
+
+def show_source(*paths: str) -> Any:
+    """A syntax-highlighted display of the named objects' source (IPython `Code`); its plain
+    text is exactly `source_text(*paths)`."""
+    from IPython.display import Code
+
+    return Code(source_text(*paths), language="python")
