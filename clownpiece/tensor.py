@@ -90,8 +90,8 @@ class Tensor(UntracedOps):
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
 
-    @classmethod
-    def _wrap(cls, array: np.ndarray) -> Tensor:
+    @staticmethod
+    def _wrap(array: np.ndarray) -> Tensor:
         """A Tensor around an existing array, skipping all checks (internal fast path)."""
         t = object.__new__(Tensor)
         t._data, t.requires_grad, t.grad, t.grad_fn = array, False, None, None
