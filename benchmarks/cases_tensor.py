@@ -51,3 +51,50 @@ def chain_case() -> Case:
 
 def cases() -> list:
     return [chain_case()]
+
+
+def graph_memory(retain_graph: bool = False) -> dict:
+    """What the autograd graph keeps alive around backward(), in KiB (tracemalloc).
+
+    One MLP step 784-256-10, batch 128: memory held after the forward pass, the peak during
+    backward(), what is still held after it while `loss` is alive (the graph, plus the
+    gradients), and after `del loss` (the gradients alone).
+    """
+    import gc
+    import tracemalloc
+
+    from clownpiece import nn
+
+    rng = np.random.default_rng(0)
+    x = cp.Tensor(rng.standard_normal((128, 784)).astype(np.float32))
+    y = cp.Tensor(rng.integers(0, 10, 128), dtype=cp.int64)
+    cp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    loss_fn(model(x), y).backward()  # warm up, then measure a step from zeroed gradients
+    model.zero_grad(set_to_none=True)
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    loss = loss_fn(model(x), y)
+    after_forward = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.reset_peak()
+    loss.backward(retain_graph=retain_graph)
+    peak_backward = tracemalloc.get_traced_memory()[1] - base
+    after_backward = tracemalloc.get_traced_memory()[0] - base
+    del loss
+    gc.collect()
+    gradients_only = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    return {
+        "after forward": after_forward / 1024,
+        "peak in backward": peak_backward / 1024,
+        "after backward (loss alive)": after_backward / 1024,
+        "after del loss": gradients_only / 1024,
+    }
+
+
+if __name__ == "__main__":  # python -m benchmarks.cases_tensor
+    for retain in (False, True):
+        row = ", ".join(f"{k} {v:.0f}" for k, v in graph_memory(retain).items())
+        print(f"graph memory KiB, retain_graph={retain}: {row}")

@@ -1,49 +1,43 @@
-"""`Tensor`: a numpy array plus what autograd needs (requires_grad, grad, grad_fn)."""
+"""`Tensor`: a numpy array plus what autograd needs (requires_grad, grad, grad_fn).
+
+Layering: the maths of every op lives on plain arrays in `clownpiece.ops`, the backward
+pass in `clownpiece.engine`; this module wraps arrays and records graph nodes (`apply_op`).
+Nothing below it imports it; `clownpiece.autograd` (Function, gradcheck) sits above it.
+"""
 
 from __future__ import annotations
 
-import builtins
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from . import rng
-
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
-SUPPORTED_DTYPES = (float32, float64, int32, int64, bool_)
-
-
-def as_dtype(dtype) -> np.dtype:
-    """`dtype` as a numpy dtype, or a TypeError naming the supported ones."""
-    if dtype is bool:
-        dtype = np.bool_
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved not in SUPPORTED_DTYPES:
-        names = ", ".join(str(d) for d in SUPPORTED_DTYPES)
-        raise TypeError(f"unsupported dtype {dtype!r}; supported dtypes are {names}")
-    return resolved
+from . import ops, rng
+from .dtypes import (  # noqa: F401  (re-exported: clownpiece.float32, ...)
+    SUPPORTED_DTYPES,
+    as_dtype,
+    bool_,
+    float32,
+    float64,
+    int32,
+    int64,
+    python_data_array,
+)
+from .engine import Node, parent_of, run_backward
+from .grad_mode import is_grad_enabled
+from .ops.core import OpResult
+from .ops.shape import index_array, int_sizes
+from .untraced import UntracedOps
 
 
-def _to_array(data, dtype) -> np.ndarray:
+def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Course semantics: Python data becomes float32; numpy arrays and Tensors keep their dtype."""
     if isinstance(data, Tensor):
         array = data._data
-    elif isinstance(data, np.ndarray):
-        array = data
-    elif isinstance(data, (np.generic,)):
+    elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:
-        try:
-            array = np.asarray(data, dtype=np.float32 if dtype is None else dtype)
-        except (ValueError, TypeError) as e:
-            raise TypeError(f"Tensor() cannot be built from {type(data).__name__}: {e}") from None
+        return python_data_array(data, dtype)
     if dtype is not None:
         dtype = as_dtype(dtype)
         return array if array.dtype == dtype else array.astype(dtype)
@@ -56,7 +50,7 @@ def _to_array(data, dtype) -> np.ndarray:
     return array
 
 
-def _shape(args: tuple, name: str) -> tuple:
+def factory_shape(args: tuple, name: str) -> tuple[int, ...]:
     """Factory shapes may be given as varargs `(2, 3)` or as one tuple/list `((2, 3),)`."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
@@ -66,30 +60,38 @@ def _shape(args: tuple, name: str) -> tuple:
     return tuple(int(n) for n in args)
 
 
-def _rebuild(cls, data, requires_grad):
-    t = object.__new__(cls)
+def keep_flag(keepdim: bool | None, keepdims: bool | None) -> bool:
+    """PyTorch's `keepdim` and the course's (numpy's) `keepdims` are one flag."""
+    if keepdim is not None and keepdims is not None and bool(keepdim) != bool(keepdims):
+        raise TypeError(f"got keepdim={keepdim} and keepdims={keepdims}; pass only one")
+    return bool(keepdims if keepdim is None else keepdim)
+
+
+def _rebuild(cls: type, data: np.ndarray, requires_grad: bool) -> Tensor:
+    t: Tensor = object.__new__(cls)
     t._data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, None
     return t
 
 
-class Tensor:
+class Tensor(UntracedOps):
     """An n-dimensional array that records the operations made on it for `backward()`."""
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # numpy defers `ndarray + Tensor` to Tensor.__radd__
 
-    def __init__(self, data: Any = None, requires_grad: bool = False, dtype=None) -> None:
-        self._data = _to_array(0.0 if data is None else data, dtype)
+    def __init__(self, data: Any = None, *, requires_grad: bool = False, dtype: Any = None):
+        """`Tensor()` (data None) is empty, as `torch.Tensor()` and `nn.Parameter()` are."""
+        self._data = to_array(np.empty(0, float32) if data is None else data, dtype)
         if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require grad, got dtype {self._data.dtype}"
             )
-        self.requires_grad = bool(requires_grad)
-        self.grad = None
-        self.grad_fn = None
+        self.requires_grad: bool = bool(requires_grad)
+        self.grad: Tensor | None = None
+        self.grad_fn: Node | None = None
 
-    @classmethod
-    def _wrap(cls, array: np.ndarray) -> Tensor:
+    @staticmethod
+    def _wrap(array: np.ndarray) -> Tensor:
         """A Tensor around an existing array, skipping all checks (internal fast path)."""
         t = object.__new__(Tensor)
         t._data, t.requires_grad, t.grad, t.grad_fn = array, False, None, None
@@ -97,63 +99,73 @@ class Tensor:
 
     # ------------------------------------------------------------------ factories
     @classmethod
-    def empty(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
-        return Tensor(np.empty(_shape(shape, "empty"), as_dtype(dtype)), requires_grad)
+    def empty(cls, *shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+        array = np.empty(factory_shape(shape, "empty"), as_dtype(dtype))
+        return Tensor(array, requires_grad=requires_grad)
 
     @classmethod
-    def zeros(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
-        return Tensor(np.zeros(_shape(shape, "zeros"), as_dtype(dtype)), requires_grad)
+    def zeros(cls, *shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+        array = np.zeros(factory_shape(shape, "zeros"), as_dtype(dtype))
+        return Tensor(array, requires_grad=requires_grad)
 
     @classmethod
-    def ones(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
-        return Tensor(np.ones(_shape(shape, "ones"), as_dtype(dtype)), requires_grad)
+    def ones(cls, *shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+        array = np.ones(factory_shape(shape, "ones"), as_dtype(dtype))
+        return Tensor(array, requires_grad=requires_grad)
 
     @classmethod
-    def full(cls, shape, fill_value, dtype=float32, requires_grad: bool = False) -> Tensor:
-        shape = _shape(shape if isinstance(shape, (tuple, list)) else (shape,), "full")
-        return Tensor(np.full(shape, fill_value, as_dtype(dtype)), requires_grad)
+    def full(
+        cls, shape: Any, fill_value: Any, *, dtype: Any = float32, requires_grad: bool = False
+    ) -> Tensor:
+        shape = factory_shape(
+            tuple(shape) if isinstance(shape, (tuple, list)) else (shape,), "full"
+        )
+        return Tensor(np.full(shape, fill_value, as_dtype(dtype)), requires_grad=requires_grad)
 
     @classmethod
-    def randn(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
-        data = rng.generator().standard_normal(_shape(shape, "randn"))
-        return Tensor(data.astype(as_dtype(dtype)), requires_grad)
+    def randn(cls, *shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+        data = rng.generator().standard_normal(factory_shape(shape, "randn"))
+        return Tensor(data.astype(as_dtype(dtype)), requires_grad=requires_grad)
 
     @classmethod
-    def rand(cls, *shape, dtype=float32, requires_grad: bool = False) -> Tensor:
-        data = rng.generator().random(_shape(shape, "rand"))
-        return Tensor(data.astype(as_dtype(dtype)), requires_grad)
+    def rand(cls, *shape: Any, dtype: Any = float32, requires_grad: bool = False) -> Tensor:
+        data = rng.generator().random(factory_shape(shape, "rand"))
+        return Tensor(data.astype(as_dtype(dtype)), requires_grad=requires_grad)
 
     @classmethod
-    def arange(cls, start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    def arange(
+        cls,
+        start: Any,
+        end: Any = None,
+        step: Any = 1,
+        *,
+        dtype: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
         if end is None:
             start, end = 0, start
         data = np.arange(start, end, step)
         if dtype is None:  # as PyTorch: integer steps give int64, fractional ones float32
             dtype = int64 if data.dtype.kind in "iu" else float32
-        return Tensor(data, requires_grad, dtype=dtype)
+        return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
-    def _like(self, factory, **kwargs) -> Tensor:
-        kwargs.setdefault("dtype", self.dtype)
-        return factory(self.shape, **kwargs)
+    def empty_like(self, **kw: Any) -> Tensor:
+        return Tensor.empty(self.shape, **{"dtype": self.dtype, **kw})
 
-    def empty_like(self, **kw) -> Tensor:
-        return self._like(Tensor.empty, **kw)
+    def zeros_like(self, **kw: Any) -> Tensor:
+        return Tensor.zeros(self.shape, **{"dtype": self.dtype, **kw})
 
-    def zeros_like(self, **kw) -> Tensor:
-        return self._like(Tensor.zeros, **kw)
+    def ones_like(self, **kw: Any) -> Tensor:
+        return Tensor.ones(self.shape, **{"dtype": self.dtype, **kw})
 
-    def ones_like(self, **kw) -> Tensor:
-        return self._like(Tensor.ones, **kw)
+    def randn_like(self, **kw: Any) -> Tensor:
+        return Tensor.randn(self.shape, **{"dtype": self.dtype, **kw})
 
-    def randn_like(self, **kw) -> Tensor:
-        return self._like(Tensor.randn, **kw)
+    def rand_like(self, **kw: Any) -> Tensor:
+        return Tensor.rand(self.shape, **{"dtype": self.dtype, **kw})
 
-    def rand_like(self, **kw) -> Tensor:
-        return self._like(Tensor.rand, **kw)
-
-    def full_like(self, fill_value, **kw) -> Tensor:
-        kw.setdefault("dtype", self.dtype)
-        return Tensor.full(self.shape, fill_value, **kw)
+    def full_like(self, fill_value: Any, **kw: Any) -> Tensor:
+        return Tensor.full(self.shape, fill_value, **{"dtype": self.dtype, **kw})
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -174,7 +186,7 @@ class Tensor:
     def numel(self) -> int:
         return self._data.size
 
-    def size(self, dim: int | None = None):
+    def size(self, dim: int | None = None) -> Any:
         return self._data.shape if dim is None else self._data.shape[dim]
 
     @property
@@ -187,8 +199,8 @@ class Tensor:
         return Tensor._wrap(self._data)
 
     @data.setter
-    def data(self, value) -> None:
-        self._data = _to_array(value, None)
+    def data(self, value: Any) -> None:
+        self._data = to_array(value)
 
     @property
     def T(self) -> Tensor:
@@ -198,13 +210,18 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         return self._data
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return self._data if dtype is None else self._data.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """numpy's conversion protocol: `copy=True` always copies, `copy=False` never does."""
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            if copy is False:
+                raise ValueError(f"cannot convert a {self.dtype} tensor to {dtype} without a copy")
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._data.tolist()
 
-    def item(self):
+    def item(self) -> Any:
         if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self._data.item()
@@ -214,7 +231,7 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
 
@@ -250,10 +267,10 @@ class Tensor:
         name = type(self).__name__
         return f"{name}({body}{''.join(', ' + e for e in extras)})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         return (_rebuild, (type(self), self._data, self.requires_grad))
 
-    def __deepcopy__(self, memo) -> Tensor:
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("only leaf tensors can be deep-copied (detach() first)")
         new = _rebuild(type(self), self._data.copy(), self.requires_grad)
@@ -263,8 +280,11 @@ class Tensor:
         return new
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph: bool | None = None) -> None:
-        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad."""
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
+
+        The graph's saved values are freed on the way, unless `retain_graph=True`.
+        """
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() called on a tensor that does not require grad and has no grad_fn"
@@ -277,13 +297,21 @@ class Tensor:
                 )
             grad = np.ones_like(self._data)
         else:
-            grad = _to_array(gradient, self._data.dtype)
+            grad = to_array(gradient, self._data.dtype)
             if grad.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward(): gradient has shape {grad.shape} but the tensor has shape "
                     f"{self.shape}"
                 )
-        _engine.run_backward(self, grad)
+        run_backward(self, grad, retain_graph=bool(retain_graph))
+
+    def accumulate_grad(self, grad: np.ndarray) -> None:
+        """Add `grad` into `.grad` (the engine calls this on leaves; gradients sum up)."""
+        if self.grad is None:
+            # a copy: `grad` may be shared with another leaf or be the caller's own array
+            self.grad = Tensor._wrap(np.array(np.broadcast_to(grad, self.shape), self.dtype))
+        else:
+            self.grad = Tensor._wrap((self.grad._data + grad).astype(self.dtype, copy=False))
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
@@ -297,276 +325,191 @@ class Tensor:
         return Tensor._wrap(self._data)
 
     # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other):
-        return _ops.add(self, other)
+    def __add__(self, other: Any) -> Tensor:
+        return apply_op(ops.add, self, other)
 
-    def __radd__(self, other):
-        return _ops.add(other, self)
+    def __radd__(self, other: Any) -> Tensor:
+        return apply_op(ops.add, other, self)
 
-    def __sub__(self, other):
-        return _ops.sub(self, other)
+    def __sub__(self, other: Any) -> Tensor:
+        return apply_op(ops.sub, self, other)
 
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
+    def __rsub__(self, other: Any) -> Tensor:
+        return apply_op(ops.sub, other, self)
 
-    def __mul__(self, other):
-        return _ops.mul(self, other)
+    def __mul__(self, other: Any) -> Tensor:
+        return apply_op(ops.mul, self, other)
 
-    def __rmul__(self, other):
-        return _ops.mul(other, self)
+    def __rmul__(self, other: Any) -> Tensor:
+        return apply_op(ops.mul, other, self)
 
-    def __truediv__(self, other):
-        return _ops.div(self, other)
+    def __truediv__(self, other: Any) -> Tensor:
+        return apply_op(ops.div, self, other)
 
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return apply_op(ops.div, other, self)
 
-    def __pow__(self, other):
-        return _ops.pow(self, other)
+    def __pow__(self, other: Any) -> Tensor:
+        return apply_op(ops.pow, self, other)
 
-    def __rpow__(self, other):
-        return _ops.pow(other, self)
+    def __rpow__(self, other: Any) -> Tensor:
+        return apply_op(ops.pow, other, self)
 
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
+    def __matmul__(self, other: Any) -> Tensor:
+        return apply_op(ops.matmul, self, other)
 
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return apply_op(ops.matmul, other, self)
 
-    def __neg__(self):
-        return _ops.neg(self)
+    def __neg__(self) -> Tensor:
+        return apply_op(ops.neg, self)
 
-    def __abs__(self):
-        return _ops.abs(self)
+    def __abs__(self) -> Tensor:
+        return apply_op(ops.abs, self)
 
-    def matmul(self, other):
-        return _ops.matmul(self, other)
+    def matmul(self, other: Any) -> Tensor:
+        return apply_op(ops.matmul, self, other)
 
-    def abs(self):
-        return _ops.abs(self)
+    def abs(self) -> Tensor:
+        return apply_op(ops.abs, self)
 
-    def exp(self):
-        return _ops.exp(self)
+    def exp(self) -> Tensor:
+        return apply_op(ops.exp, self)
 
-    def log(self):
-        return _ops.log(self)
+    def log(self) -> Tensor:
+        return apply_op(ops.log, self)
 
-    def sqrt(self):
-        return _ops.sqrt(self)
+    def sqrt(self) -> Tensor:
+        return apply_op(ops.sqrt, self)
 
-    def tanh(self):
-        return _ops.tanh(self)
+    def tanh(self) -> Tensor:
+        return apply_op(ops.tanh, self)
 
-    def sigmoid(self):
-        return _ops.sigmoid(self)
+    def sigmoid(self) -> Tensor:
+        return apply_op(ops.sigmoid, self)
 
-    def relu(self):
-        return _ops.relu(self)
+    def relu(self) -> Tensor:
+        return apply_op(ops.relu, self)
 
-    def clamp(self, min=None, max=None):
-        return _ops.clamp(self, min, max)
+    def erf(self) -> Tensor:
+        return apply_op(ops.erf, self)
 
-    def maximum(self, other):
-        return _ops.maximum(self, other)
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        return apply_op(ops.clamp, self, min=min, max=max)
+
+    def maximum(self, other: Any) -> Tensor:
+        return apply_op(ops.maximum, self, other)
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdims: bool = False, keepdim: bool | None = None):
-        return _ops.sum(self, dim, keepdims if keepdim is None else keepdim)
+    # Positional order as in PyTorch: (dim, keepdim), and var(dim, unbiased, keepdim).
+    def sum(self, dim: Any = None, keepdim: bool | None = None, *, keepdims: bool | None = None):
+        return apply_op(ops.sum, self, dim=dim, keepdims=keep_flag(keepdim, keepdims))
 
-    def mean(self, dim=None, keepdims: bool = False, keepdim: bool | None = None):
-        return _ops.mean(self, dim, keepdims if keepdim is None else keepdim)
+    def mean(self, dim: Any = None, keepdim: bool | None = None, *, keepdims: bool | None = None):
+        return apply_op(ops.mean, self, dim=dim, keepdims=keep_flag(keepdim, keepdims))
 
-    def var(self, dim=None, keepdims: bool = False, unbiased: bool = True, keepdim=None):
-        return _ops.var(self, dim, keepdims if keepdim is None else keepdim, unbiased)
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        keepdims: bool | None = None,
+        correction: int | None = None,
+    ) -> Tensor:
+        """Variance; unbiased (correction=1) by default, as in PyTorch."""
+        if correction is not None and unbiased is not None:
+            raise TypeError("var: pass either unbiased or correction, not both")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        keep = keep_flag(keepdim, keepdims)
+        return apply_op(ops.var, self, dim=dim, correction=correction, keepdims=keep)
 
-    def max(self, dim=None, keepdims: bool = False, keepdim: bool | None = None):
-        return _ops.max(self, dim, keepdims if keepdim is None else keepdim)
+    def max(self, dim: Any = None, keepdim: bool | None = None, *, keepdims: bool | None = None):
+        return apply_op(ops.max, self, dim=dim, keepdims=keep_flag(keepdim, keepdims))
 
-    def min(self, dim=None, keepdims: bool = False, keepdim: bool | None = None):
-        return _ops.min(self, dim, keepdims if keepdim is None else keepdim)
+    def min(self, dim: Any = None, keepdim: bool | None = None, *, keepdims: bool | None = None):
+        return apply_op(ops.min, self, dim=dim, keepdims=keep_flag(keepdim, keepdims))
 
-    def softmax(self, dim: int = -1):
-        return _ops.softmax(self, dim)
+    def softmax(self, dim: int = -1) -> Tensor:
+        return apply_op(ops.softmax, self, dim=dim)
 
-    def log_softmax(self, dim: int = -1):
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        return apply_op(ops.log_softmax, self, dim=dim)
 
-    def argmax(self, dim=None, keepdims: bool = False) -> Tensor:
-        return Tensor._wrap(_arg_extreme(np.argmax, self._data, dim, keepdims))
+    def argmax(self, dim: Any = None, keepdim: bool | None = None, *, keepdims: bool | None = None):
+        return self._arg_extreme(np.argmax, dim, keep_flag(keepdim, keepdims))
 
-    def argmin(self, dim=None, keepdims: bool = False) -> Tensor:
-        return Tensor._wrap(_arg_extreme(np.argmin, self._data, dim, keepdims))
+    def argmin(self, dim: Any = None, keepdim: bool | None = None, *, keepdims: bool | None = None):
+        return self._arg_extreme(np.argmin, dim, keep_flag(keepdim, keepdims))
+
+    def _arg_extreme(self, pick: Callable, dim: Any, keepdims: bool) -> Tensor:
+        if dim is None:
+            return Tensor._wrap(np.asarray(pick(self._data), dtype=np.int64))
+        return Tensor._wrap(np.asarray(pick(self._data, axis=dim, keepdims=keepdims), np.int64))
 
     # ------------------------------------------------------------------ shape ops
-    def reshape(self, *shape):
-        return _ops.reshape(self, *shape)
+    def reshape(self, *shape: Any) -> Tensor:
+        return apply_op(ops.reshape, self, shape=int_sizes(shape, "reshape"))
 
-    def view(self, *shape):
-        return _ops.reshape(self, *shape)
+    def view(self, *shape: Any) -> Tensor:
+        return apply_op(ops.reshape, self, shape=int_sizes(shape, "view"))
 
-    def transpose(self, dim0: int = -2, dim1: int = -1):
-        return _ops.transpose(self, dim0, dim1)
+    def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
+        return apply_op(ops.transpose, self, dim0=dim0, dim1=dim1)
 
-    def permute(self, *dims):
-        return _ops.permute(self, *dims)
+    def permute(self, *dims: Any) -> Tensor:
+        return apply_op(ops.permute, self, dims=int_sizes(dims, "permute"))
 
-    def unsqueeze(self, dim: int):
-        return _ops.unsqueeze(self, dim)
+    def unsqueeze(self, dim: int) -> Tensor:
+        return apply_op(ops.unsqueeze, self, dim=dim)
 
-    def squeeze(self, dim=None):
-        return _ops.squeeze(self, dim)
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return apply_op(ops.squeeze, self, dim=dim)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        return _ops.flatten(self, start_dim, end_dim)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return apply_op(ops.flatten, self, start_dim=start_dim, end_dim=end_dim)
 
-    def broadcast_to(self, *shape):
-        return _ops.broadcast_to(self, *shape)
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        return apply_op(ops.broadcast_to, self, shape=int_sizes(shape, "broadcast_to"))
 
-    def expand(self, *shape):
-        return _ops.broadcast_to(self, *shape)
+    def expand(self, *shape: Any) -> Tensor:
+        return apply_op(ops.broadcast_to, self, shape=int_sizes(shape, "expand"))
 
-    def contiguous(self):
-        return _ops.contiguous(self)
+    def contiguous(self) -> Tensor:
+        return apply_op(ops.contiguous, self)
 
-    def clone(self):
-        return _ops.clone(self)
+    def clone(self) -> Tensor:
+        return apply_op(ops.clone, self)
 
-    def __getitem__(self, index):
-        return _ops.getitem(self, index)
-
-    # ------------------------------------------------------------------ non-differentiable
-    def _compare(self, other, op) -> Tensor:
-        return Tensor._wrap(np.asarray(op(self._data, other._data if isinstance(other, Tensor) else other)))
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    def to(self, dtype) -> Tensor:
-        dtype = as_dtype(dtype)
-        if dtype == self.dtype:
-            return self
-        return Tensor._wrap(self._data.astype(dtype))
-
-    def float(self) -> Tensor:
-        return self.to(float32)
-
-    def double(self) -> Tensor:
-        return self.to(float64)
-
-    def long(self) -> Tensor:
-        return self.to(int64)
-
-    def bool(self) -> Tensor:
-        return self.to(bool_)
-
-    def all(self) -> builtins.bool:
-        return builtins.bool(self._data.all())
-
-    def any(self) -> builtins.bool:
-        return builtins.bool(self._data.any())
-
-    # ------------------------------------------------------------------ in-place (not traced)
-    def _check_inplace(self, name: str) -> None:
-        if self.requires_grad and _grad_mode._enabled:
-            what = "a leaf tensor that requires grad" if self.is_leaf else "a tensor in the graph"
-            raise RuntimeError(
-                f"{name}: in-place operation on {what}; wrap it in `with no_grad():`"
-            )
-
-    def _write(self, name: str, values) -> Tensor:
-        self._check_inplace(name)
-        values = values._data if isinstance(values, Tensor) else values
-        try:
-            self._data[...] = values
-        except ValueError:
-            raise ValueError(
-                f"{name}: cannot write values of shape {np.shape(values)} into a tensor of "
-                f"shape {self.shape}"
-            ) from None
-        return self
-
-    def copy_(self, src) -> Tensor:
-        return self._write("copy_", src)
-
-    def fill_(self, value) -> Tensor:
-        return self._write("fill_", value)
-
-    def zero_(self) -> Tensor:
-        return self._write("zero_", 0)
-
-    def _update(self, name: str, ufunc, other) -> Tensor:
-        """self = ufunc(self, other), computed straight into this tensor's storage."""
-        self._check_inplace(name)
-        try:
-            ufunc(self._data, _value(other), out=self._data, casting="same_kind")
-        except ValueError:
-            raise ValueError(
-                f"{name}: cannot combine a tensor of shape {self.shape} in place with "
-                f"shape {np.shape(_value(other))}"
-            ) from None
-        return self
-
-    def add_(self, other, alpha: float = 1) -> Tensor:
-        return self._update("add_", np.add, other if alpha == 1 else alpha * _value(other))
-
-    def sub_(self, other, alpha: float = 1) -> Tensor:
-        return self._update("sub_", np.subtract, other if alpha == 1 else alpha * _value(other))
-
-    def mul_(self, other) -> Tensor:
-        return self._update("mul_", np.multiply, other)
-
-    def div_(self, other) -> Tensor:
-        return self._update("div_", np.divide, other)
-
-    def clamp_(self, min=None, max=None) -> Tensor:
-        return self._write("clamp_", np.clip(self._data, min, max))
-
-    def uniform_(self, low: float = 0.0, high: float = 1.0) -> Tensor:
-        return self._write("uniform_", rng.generator().uniform(low, high, self.shape))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        return self._write("normal_", rng.generator().normal(mean, std, self.shape))
-
-    def __setitem__(self, index, value) -> None:
-        self._check_inplace("__setitem__")
-        self._data[_ops.index_array(index)] = _value(value)
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
+    def __getitem__(self, index: Any) -> Tensor:
+        return apply_op(ops.getitem, self, index=index_array(index))
 
 
-def _value(x):
-    return x._data if isinstance(x, Tensor) else x
+def apply_op(op: Callable[..., OpResult], *operands: Any, **params: Any) -> Tensor:
+    """Run the array op `op` on the operands' arrays and wrap its result in a Tensor.
 
-
-def _arg_extreme(pick, data: np.ndarray, dim, keepdims: bool) -> np.ndarray:
-    if dim is None:
-        return np.asarray(pick(data), dtype=np.int64)
-    return np.asarray(pick(data, axis=dim, keepdims=keepdims), dtype=np.int64)
+    When recording is on and an operand wants a gradient, the result gets a `grad_fn`:
+    a Node holding where each operand's gradient goes and the closures `op` returned to
+    compute them. `params` are the op's settings (dims, shapes), never differentiated.
+    """
+    arrays, parents = [], []
+    for x in operands:  # a tensor gives its array and where its gradient goes; a constant, itself
+        if isinstance(x, Tensor):
+            arrays.append(x._data)
+            parents.append(parent_of(x))
+        else:
+            arrays.append(x)
+            parents.append(None)
+    data, grad_fns = op(*arrays, **params)
+    out = Tensor._wrap(data)
+    if is_grad_enabled():
+        for parent in parents:
+            if parent is not None:  # an operand wants a gradient: record the node
+                out.requires_grad = True
+                out.grad_fn = Node(parents, grad_fns, op.__name__)
+                break
+    return out
 
 
 # Factories and ops as module functions: clownpiece.zeros(2, 3), clownpiece.cat([...]), ...
@@ -574,37 +517,61 @@ empty, zeros, ones, full = Tensor.empty, Tensor.zeros, Tensor.ones, Tensor.full
 randn, rand, arange = Tensor.randn, Tensor.rand, Tensor.arange
 
 
-def empty_like(t: Tensor, **kw) -> Tensor:
+def empty_like(t: Tensor, **kw: Any) -> Tensor:
     return t.empty_like(**kw)
 
 
-def zeros_like(t: Tensor, **kw) -> Tensor:
+def zeros_like(t: Tensor, **kw: Any) -> Tensor:
     return t.zeros_like(**kw)
 
 
-def ones_like(t: Tensor, **kw) -> Tensor:
+def ones_like(t: Tensor, **kw: Any) -> Tensor:
     return t.ones_like(**kw)
 
 
-def randn_like(t: Tensor, **kw) -> Tensor:
+def randn_like(t: Tensor, **kw: Any) -> Tensor:
     return t.randn_like(**kw)
 
 
-def rand_like(t: Tensor, **kw) -> Tensor:
+def rand_like(t: Tensor, **kw: Any) -> Tensor:
     return t.rand_like(**kw)
 
 
-def full_like(t: Tensor, fill_value, **kw) -> Tensor:
+def full_like(t: Tensor, fill_value: Any, **kw: Any) -> Tensor:
     return t.full_like(fill_value, **kw)
 
 
-def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
+def tensor(data: Any, *, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Build a Tensor (the function spelling of the constructor)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-from .autograd import engine as _engine  # noqa: E402  (autograd sits on top of Tensor)
-from .autograd import grad_mode as _grad_mode  # noqa: E402
-from .autograd import ops as _ops  # noqa: E402
+def _sequence(tensors: Any, name: str) -> tuple:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}: expected a sequence of tensors, got a single Tensor")
+    return tuple(tensors)
 
-cat, stack, where, maximum = _ops.cat, _ops.stack, _ops.where, _ops.maximum
+
+def cat(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim."""
+    return apply_op(ops.cat, *_sequence(tensors, "cat"), dim=dim)
+
+
+def stack(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dim."""
+    return apply_op(ops.stack, *_sequence(tensors, "stack"), dim=dim)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """`input` where `condition` holds, else `other` (broadcasting all three)."""
+    return apply_op(ops.where, input, other, condition=np.asarray(condition, dtype=bool))
+
+
+def maximum(input: Any, other: Any) -> Tensor:
+    """Elementwise maximum; ties split the gradient evenly."""
+    return apply_op(ops.maximum, input, other)
+
+
+def erf(input: Tensor) -> Tensor:
+    """Elementwise error function."""
+    return apply_op(ops.erf, input)

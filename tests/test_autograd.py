@@ -1,5 +1,9 @@
 """Autograd semantics: backward, accumulation, grad modes, Function, tie rules, errors."""
 
+import gc
+import sys
+import weakref
+
 import numpy as np
 import pytest
 from seed_examples import Tanh
@@ -52,10 +56,10 @@ def test_accumulated_grad_keeps_leaf_dtype():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.5])
 
 
-def test_backward_twice_on_same_graph_accumulates():
+def test_backward_twice_on_same_graph_accumulates_with_retain_graph():
     x = Tensor([2.0], requires_grad=True)
     y = (x * x).sum()
-    y.backward()
+    y.backward(retain_graph=True)
     y.backward()
     assert x.grad.tolist() == [8.0]
 
@@ -143,9 +147,18 @@ def test_backward_on_tensor_without_grad():
         Tensor([1.0]).sum().backward()
 
 
-@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b,
-                                lambda a, b: a / b, lambda a, b: a ** b, cp.maximum,
-                                lambda a, b: cp.where(a > 0, a, b)])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a - b,
+        lambda a, b: a * b,
+        lambda a, b: a / b,
+        lambda a, b: a**b,
+        cp.maximum,
+        lambda a, b: cp.where(a > 0, a, b),
+    ],
+)
 def test_broadcast_mismatch_shows_both_shapes(op):
     a, b = Tensor.ones(2, 3), Tensor.ones(4, 5)
     with pytest.raises(ValueError) as err:
@@ -397,7 +410,131 @@ def test_getitem_backward_accumulates_repeated_indices():
 
 def test_constant_operands_on_either_side_are_not_differentiated():
     x = Tensor([2.0, 3.0], requires_grad=True)
-    for y in (1.0 / x, 2.0 ** x, 3.0 - x, np.float64(2.0) * x, np.array([1.0, 2.0]) + x):
+    for y in (1.0 / x, 2.0**x, 3.0 - x, np.float64(2.0) * x, np.array([1.0, 2.0]) + x):
         assert y.requires_grad and isinstance(y, Tensor)
     (np.array([1.0, 2.0]) * x).sum().backward()
     assert x.grad.tolist() == [1.0, 2.0]
+
+
+# ------------------------------------------------------------------ retain_graph: freeing the graph
+
+
+def _graph_arrays(build):
+    """Weak references to the arrays an expression's graph alone keeps (its intermediates)."""
+    x = Tensor(np.linspace(-1.0, 1.0, 5), requires_grad=True)
+    hidden = x.exp()
+    scaled = hidden * 3.0
+    refs = [weakref.ref(hidden.numpy()), weakref.ref(scaled.numpy())]
+    loss = build(scaled)
+    del hidden, scaled  # from here on only the graph can keep them alive
+    gc.collect()
+    return x, loss, refs
+
+
+def _freed_after_backward(retain_graph):
+    """True when backward() lets the intermediates go (the check used with both engines)."""
+    x, loss, refs = _graph_arrays(lambda s: (s * s).sum())
+    assert all(r() is not None for r in refs), "the graph must hold them before backward"
+    loss.backward(retain_graph=retain_graph)
+    gc.collect()
+    return all(r() is None for r in refs)
+
+
+def test_backward_frees_what_the_graph_saved():
+    assert _freed_after_backward(retain_graph=None)
+    assert _freed_after_backward(retain_graph=False)
+
+
+def test_retain_graph_keeps_what_the_graph_saved():
+    assert not _freed_after_backward(retain_graph=True)
+
+
+def test_freeing_check_catches_an_engine_that_never_frees(monkeypatch):
+    """A buggy engine that ignores retain_graph (the old behaviour) fails the check."""
+    tensor_module = sys.modules["clownpiece.tensor"]
+    real = tensor_module.run_backward
+    monkeypatch.setattr(
+        tensor_module, "run_backward", lambda root, g, retain_graph=False: real(root, g, True)
+    )
+    assert not _freed_after_backward(retain_graph=None)
+
+
+def test_second_backward_through_a_freed_graph_names_retain_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True") as err:
+        y.backward()
+    assert "SumBackward" in str(err.value)
+    assert x.grad.tolist() == [2.0, 4.0]  # the failed call added nothing
+
+
+def test_retain_graph_then_default_frees():
+    x = Tensor([3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [18.0]
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_a_freed_subgraph_is_refused_from_another_root():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    h.sum().backward()  # frees exp's node
+    with pytest.raises(RuntimeError, match=r"<ExpBackward>.*retain_graph=True"):
+        (h * 2).sum().backward()
+
+
+def test_a_new_graph_on_the_same_leaves_works_after_freeing():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(2):
+        (x * x).sum().backward()
+    assert x.grad.tolist() == [4.0, 8.0]
+
+
+def test_user_function_graph_is_freed_too():
+    x = f64([0.5, -0.25])
+    y = Tanh.apply(x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    y2 = Tanh.apply(x).sum()
+    y2.backward(retain_graph=True)
+    y2.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * (1 - np.tanh([0.5, -0.25]) ** 2))
+
+
+def test_graph_structure_survives_backward_for_inspection():
+    w = Tensor([0.5], requires_grad=True)
+    y = (w * 3.0).tanh()
+    y.backward()
+    assert repr(y.grad_fn) == "<TanhBackward>"
+    (parent,) = y.grad_fn.parents
+    assert repr(parent) == "<MulBackward>"
+    assert parent.parents[0] is w and parent.parents[1] is None  # 3.0 is a constant
+
+
+def test_function_backward_runs_once_per_pass_and_sees_each_upstream_gradient():
+    calls = []
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * 2 + b * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(g.tolist())
+            return g * 2, g * 3
+
+    a, b = f64([1.0]), f64([1.0])
+    y = Scale.apply(a, b)
+    upstream = np.array([1.0])
+    y.backward(upstream, retain_graph=True)
+    upstream *= 10  # the same array object, new values: must not reuse the old answer
+    y.backward(upstream)
+    assert calls == [[1.0], [10.0]]
+    assert a.grad.tolist() == [22.0] and b.grad.tolist() == [33.0]

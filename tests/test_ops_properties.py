@@ -83,7 +83,10 @@ def test_reduction_shapes_values_and_gradients(args, op):
         x_np = np.random.default_rng(3).permutation(x_np.size).reshape(shape).astype(np.float64)
     x = Tensor(x_np, requires_grad=True)
     np_fn = {
-        "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min,
+        "sum": np.sum,
+        "mean": np.mean,
+        "max": np.max,
+        "min": np.min,
         "var": lambda a, axis, keepdims: np.var(a, axis=axis, keepdims=keepdims, ddof=1),
     }[op]
     with np.errstate(all="ignore"):  # var over a single element is nan, as in numpy/torch

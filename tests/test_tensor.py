@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -101,7 +102,9 @@ def test_factory_rejects_bad_shapes():
         cp.ones(2.5)
 
 
-@pytest.mark.parametrize("name", ["empty_like", "zeros_like", "ones_like", "randn_like", "rand_like"])
+@pytest.mark.parametrize(
+    "name", ["empty_like", "zeros_like", "ones_like", "randn_like", "rand_like"]
+)
 def test_like_factories(name):
     src = Tensor(np.zeros((2, 5), dtype=np.float64))
     for t in (getattr(cp, name)(src), getattr(src, name)()):
@@ -170,7 +173,9 @@ def test_detach_shares_data_but_leaves_graph():
 
 
 def test_repr_style():
-    assert repr(Tensor([[1.0, 2.0]], requires_grad=True)) == "Tensor([[1., 2.]], requires_grad=True)"
+    assert (
+        repr(Tensor([[1.0, 2.0]], requires_grad=True)) == "Tensor([[1., 2.]], requires_grad=True)"
+    )
     assert repr(Tensor([1.0, 2.5])) == "Tensor([1. , 2.5])"
     assert repr(Tensor(np.array([1.0, 2.0]))) == "Tensor([1., 2.], dtype=float64)"
     assert repr(Tensor(np.array([1, 2]))) == "Tensor([1, 2])"
@@ -184,8 +189,11 @@ def test_repr_style():
 
 
 def test_pickle_round_trip_keeps_data_dtype_requires_grad():
-    for t in (Tensor([[1.0, 2.0]], requires_grad=True), Tensor(np.arange(3)),
-              Tensor(np.ones(2, dtype=np.float64))):
+    for t in (
+        Tensor([[1.0, 2.0]], requires_grad=True),
+        Tensor(np.arange(3)),
+        Tensor(np.ones(2, dtype=np.float64)),
+    ):
         u = pickle.loads(pickle.dumps(t))
         assert type(u) is Tensor
         np.testing.assert_array_equal(u.numpy(), t.numpy())
@@ -363,8 +371,13 @@ def test_index_out_of_range():
 
 def test_dim_out_of_range():
     t = Tensor.zeros(2, 3)
-    for bad in (lambda: t.sum(2), lambda: t.mean(-3), lambda: t.max((0, 5)),
-                lambda: t.softmax(2), lambda: t.transpose(0, 2)):
+    for bad in (
+        lambda: t.sum(2),
+        lambda: t.mean(-3),
+        lambda: t.max((0, 5)),
+        lambda: t.softmax(2),
+        lambda: t.transpose(0, 2),
+    ):
         with pytest.raises(IndexError, match="out of range"):
             bad()
     with pytest.raises(ValueError, match="twice"):
@@ -402,3 +415,245 @@ def test_autograd_names_are_exported():
     assert cp.gradcheck is clownpiece.autograd.gradcheck
     for name in ("enable_grad", "set_grad_enabled", "is_grad_enabled"):
         assert getattr(cp, name) is getattr(clownpiece.autograd, name)
+
+
+# ------------------------------------------------------------------ bad input (strings, None)
+
+NOT_NUMBERS = ["3.5", b"12", ["1", 2], [1, None], [[1.0, 2.0], [None, 3.0]], [1 + 2j], {"a": 1}]
+
+
+def _refuses(build, data):
+    """True when `build(data)` raises TypeError (the check, also run on an old builder)."""
+    try:
+        build(data)
+    except TypeError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("data", NOT_NUMBERS, ids=repr)
+def test_strings_none_and_other_objects_are_refused(data):
+    with pytest.raises(TypeError, match=r"Tensor\(\) needs numbers"):
+        Tensor(data)
+    assert _refuses(cp.tensor, data)
+
+
+def test_the_refusal_check_catches_the_old_parser():
+    """The old constructor parsed "3.5" and turned None into nan: the check would fail it."""
+
+    def old(data):
+        return np.asarray(data, dtype=np.float32)
+
+    assert not _refuses(old, "3.5") and np.isnan(old([1, None])[1])
+
+
+def test_refused_like_pytorch():
+    torch = pytest.importorskip("torch")
+    for data in ("3.5", [1, None], ["1", 2]):
+        with pytest.raises((TypeError, ValueError, RuntimeError)):
+            torch.tensor(data)
+
+
+def test_error_names_the_bad_element():
+    with pytest.raises(TypeError, match="NoneType value None"):
+        Tensor([1.0, None])
+    with pytest.raises(TypeError, match="str"):
+        Tensor("3.5")
+
+
+def test_no_data_is_an_empty_float32_tensor_like_torch():
+    for t in (Tensor(), Tensor(None)):
+        assert t.shape == (0,) and t.dtype == np.float32
+    torch = pytest.importorskip("torch")
+    assert tuple(torch.Tensor().shape) == (0,)
+
+
+def test_numbers_and_bools_still_build():
+    assert Tensor([True, 2, 3.5]).tolist() == [1.0, 2.0, 3.5]
+    assert Tensor(np.int64(3)).dtype == np.int64
+    assert Tensor([1, 2], dtype=cp.int64).tolist() == [1, 2]
+
+
+# ------------------------------------------------------------------ __array__ and copies
+
+
+def _array_protocol_ok(t):
+    """numpy's copy= and dtype= arguments are honoured by `t.__array__`."""
+    data = t.numpy()
+    copied = np.array(t, copy=True)
+    if np.shares_memory(copied, data):
+        return False
+    if not np.shares_memory(np.asarray(t), data):  # no copy unless asked for
+        return False
+    converted = np.array(t, dtype=np.float64)
+    return converted.dtype == np.float64 and not np.shares_memory(converted, data)
+
+
+def test_array_copy_true_copies():
+    t = Tensor([1.0, 2.0])
+    assert _array_protocol_ok(t)
+    copy = np.array(t, copy=True)
+    copy[0] = 99.0
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_array_check_catches_an_array_method_that_ignores_copy():
+    class Old:
+        def __init__(self, data):
+            self.data = data
+
+        def numpy(self):
+            return self.data
+
+        def __array__(self, dtype=None, copy=None):  # the old method: copy ignored
+            return self.data if dtype is None else self.data.astype(dtype)
+
+    assert not _array_protocol_ok(Old(np.array([1.0, 2.0], np.float32)))
+
+
+def test_array_copy_false_refuses_a_dtype_change():
+    t = Tensor([1.0, 2.0])
+    with pytest.raises(ValueError, match="without a copy"):
+        np.array(t, dtype=np.float64, copy=False)
+    assert np.shares_memory(np.array(t, copy=False), t.numpy())
+
+
+# ------------------------------------------------------------------ positional binding as torch's
+
+X = np.arange(24.0).reshape(2, 3, 4) / 7.0
+
+# (label, call applied to both libraries' tensors, how to read torch's result)
+BINDINGS = [
+    ("sum(dim, keepdim)", lambda t: t.sum(1, True), None),
+    ("mean(dim, keepdim)", lambda t: t.mean(0, True), None),
+    ("var(dim, unbiased)", lambda t: t.var(0, False), None),
+    ("var(dim, unbiased, keepdim)", lambda t: t.var(1, False, True), None),
+    ("var(dim, True, keepdim)", lambda t: t.var(2, True, True), None),
+    ("max(dim, keepdim)", lambda t: t.max(1, True), "values"),
+    ("min(dim, keepdim)", lambda t: t.min(0, True), "values"),
+    ("argmax(dim, keepdim)", lambda t: t.argmax(2, True), None),
+    ("argmin(dim, keepdim)", lambda t: t.argmin(1, True), None),
+    ("softmax(dim)", lambda t: t.softmax(1), None),
+    ("log_softmax(dim)", lambda t: t.log_softmax(0), None),
+    ("transpose(dim0, dim1)", lambda t: t.transpose(0, 2), None),
+    ("permute(*dims)", lambda t: t.permute(2, 0, 1), None),
+    ("reshape(*shape)", lambda t: t.reshape(4, 6), None),
+    ("flatten(start, end)", lambda t: t.flatten(1, 2), None),
+    ("unsqueeze(dim)", lambda t: t.unsqueeze(1), None),
+    ("clamp(min, max)", lambda t: t.clamp(0.5, 2.0), None),
+    ("size(dim)", lambda t: t.size(1), None),
+]
+
+
+def _value(result, read):
+    if read:
+        result = getattr(result, read)
+    return result if isinstance(result, int) else np.asarray(result.tolist())
+
+
+@pytest.mark.parametrize("label, call, read", BINDINGS, ids=[b[0] for b in BINDINGS])
+def test_positional_arguments_bind_as_in_torch(label, call, read):
+    torch = pytest.importorskip("torch")
+    ours = _value(call(Tensor(X)), None)
+    theirs = _value(call(torch.tensor(X)), read)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_binding_check_catches_the_old_var_signature():
+    """var(dim, keepdims, unbiased) read x.var(0, False) as unbiased: not what torch computes."""
+    torch = pytest.importorskip("torch")
+    old_reading = Tensor(X).var(0, keepdim=False, unbiased=True).numpy()
+    assert not np.allclose(old_reading, torch.tensor(X).var(0, False).numpy())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: Tensor.full((2, 3), 1.5, cp.float64),  # dtype is keyword-only, as in torch
+        lambda: Tensor([1.0]).add_(Tensor([1.0]), 2),  # alpha is keyword-only, as in torch
+        lambda: Tensor([1.0]).sub_(Tensor([1.0]), 2),
+        lambda: cp.arange(0, 5, 1, cp.float64),
+        lambda: cp.tensor([1.0], True),  # requires_grad is keyword-only, as in torch.tensor
+        lambda: Tensor([1.0], True),
+    ],
+)
+def test_keyword_only_arguments(call):
+    with pytest.raises(TypeError):
+        call()
+
+
+def test_keepdim_and_keepdims_are_one_flag():
+    t = Tensor(X)
+    for method in ("sum", "mean", "var", "max", "min", "argmax", "argmin"):
+        a = getattr(t, method)(1, keepdim=True)
+        b = getattr(t, method)(1, keepdims=True)
+        assert a.shape == b.shape and a.shape[1] == 1, method
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(TypeError, match="keepdim"):
+        t.sum(0, keepdim=True, keepdims=False)
+
+
+def test_var_correction_keyword():
+    t = Tensor(X)
+    np.testing.assert_allclose(t.var(1, correction=0).numpy(), X.var(axis=1))
+    np.testing.assert_allclose(t.var(1, correction=2).numpy(), X.var(axis=1, ddof=2))
+    with pytest.raises(TypeError, match="unbiased or correction"):
+        t.var(1, False, correction=0)
+
+
+# ------------------------------------------------------------------ numpy integers as sizes
+
+i = np.int64
+NUMPY_INTS = [  # (label, with Python ints, with numpy ints)
+    ("zeros", lambda t: cp.zeros(2, 3), lambda t: cp.zeros(i(2), np.int32(3))),
+    ("full", lambda t: cp.full(3, 1.0), lambda t: cp.full(i(3), 1.0)),
+    ("arange", lambda t: cp.arange(5), lambda t: cp.arange(i(5))),
+    ("randn tuple", lambda t: cp.randn((2, 2)).shape, lambda t: cp.randn((i(2), i(2))).shape),
+    ("reshape", lambda t: t.reshape(4, -1), lambda t: t.reshape(i(4), i(-1))),
+    ("view", lambda t: t.view((6, 4)), lambda t: t.view((i(6), i(4)))),
+    ("permute", lambda t: t.permute(2, 0, 1), lambda t: t.permute(i(2), i(0), i(1))),
+    ("transpose", lambda t: t.transpose(0, 2), lambda t: t.transpose(i(0), i(2))),
+    ("sum", lambda t: t.sum(1), lambda t: t.sum(i(1))),
+    ("mean tuple", lambda t: t.mean((0, 2)), lambda t: t.mean((i(0), i(2)))),
+    ("var", lambda t: t.var(2), lambda t: t.var(i(2))),
+    ("max", lambda t: t.max(0), lambda t: t.max(i(0))),
+    ("softmax", lambda t: t.softmax(1), lambda t: t.softmax(i(1))),
+    ("argmax", lambda t: t.argmax(1), lambda t: t.argmax(i(1))),
+    ("unsqueeze", lambda t: t.unsqueeze(1), lambda t: t.unsqueeze(i(1))),
+    ("squeeze", lambda t: t[:1].squeeze(0), lambda t: t[:1].squeeze(i(0))),
+    ("flatten", lambda t: t.flatten(1), lambda t: t.flatten(i(1))),
+    ("expand", lambda t: t[:1].expand(3, 3, 4), lambda t: t[:1].expand(i(3), i(3), i(4))),
+    ("cat", lambda t: cp.cat([t, t], 1), lambda t: cp.cat([t, t], i(1))),
+    ("stack", lambda t: cp.stack([t, t], 1), lambda t: cp.stack([t, t], dim=i(1))),
+    ("size", lambda t: t.size(2), lambda t: t.size(i(2))),
+    ("index", lambda t: t[1, 2], lambda t: t[i(1), i(2)]),
+]
+
+
+def _same(a, b):
+    a, b = (np.asarray(v.tolist() if isinstance(v, Tensor) else v) for v in (a, b))
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("label, plain, numpy_ints", NUMPY_INTS, ids=[n[0] for n in NUMPY_INTS])
+def test_numpy_integers_work_like_python_ints(label, plain, numpy_ints):
+    t = Tensor(X)
+    cp.manual_seed(0)
+    expected = plain(t)
+    cp.manual_seed(0)
+    assert _same(numpy_ints(t), expected)
+
+
+def test_numpy_int_check_catches_an_isinstance_int_test(monkeypatch):
+    """A dim check written `isinstance(d, int)` rejects numpy ints: the test above fails."""
+    core = sys.modules["clownpiece.ops.core"]
+    real = core.normalize_dims
+
+    def strict(dim, ndim, name):
+        if dim is not None and not isinstance(dim, (int, tuple)):
+            raise TypeError(f"{name}: dim must be an int")
+        return real(dim, ndim, name)
+
+    monkeypatch.setattr(sys.modules["clownpiece.ops.reductions"], "normalize_dims", strict)
+    with pytest.raises(TypeError):
+        Tensor(X).sum(i(1))

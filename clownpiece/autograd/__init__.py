@@ -1,7 +1,11 @@
-"""Reverse-mode automatic differentiation for clownpiece Tensors."""
+"""The user-facing autograd API: `Function` for new differentiable ops, `gradcheck`, grad modes.
 
+It sits above `Tensor`. The graph engine itself (`clownpiece.engine`) and the grad-mode
+switches (`clownpiece.grad_mode`) sit below it and are re-exported here.
+"""
+
+from ..grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .function import Context, Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck
 
 __all__ = [

@@ -10,7 +10,11 @@ from ..tensor import Tensor
 
 
 def gradcheck(
-    fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
+    fn: Callable,
+    inputs: Sequence,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
     raise_exception: bool = True,
 ) -> bool:
     """Compare autograd's gradients of `fn(*inputs)` with central differences.
@@ -23,20 +27,20 @@ def gradcheck(
         if t.dtype != np.float64:
             raise TypeError(f"gradcheck needs float64 inputs, got {t.dtype}")
     for t in checked:
-        t._data = np.array(t._data, copy=True)
+        t.data = t.numpy().copy()  # own storage, so nudging an element moves only this input
     out = fn(*inputs)
     weights = np.random.default_rng(0).standard_normal(out.shape)
 
     def objective() -> float:
-        return float((fn(*inputs)._data * weights).sum())
+        return float((fn(*inputs).numpy() * weights).sum())
 
     for t in checked:
         t.grad = None
-    (out * Tensor._wrap(weights)).sum().backward()
+    (out * Tensor(weights)).sum().backward()
     for position, t in enumerate(checked):
-        analytic = np.zeros(t.shape) if t.grad is None else t.grad._data
+        analytic = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
         numeric = np.zeros(t.shape)
-        flat = t._data.reshape(-1)
+        flat = t.numpy().reshape(-1)
         for i in range(flat.size):
             keep = flat[i]
             flat[i] = keep + eps
@@ -50,7 +54,8 @@ def gradcheck(
                 worst = np.abs(analytic - numeric).max()
                 raise AssertionError(
                     f"gradcheck: gradient of input {position} (shape {t.shape}) differs from "
-                    f"finite differences by up to {worst:.3g}\nanalytic:\n{analytic}\nnumeric:\n{numeric}"
+                    f"finite differences by up to {worst:.3g}\n"
+                    f"analytic:\n{analytic}\nnumeric:\n{numeric}"
                 )
             return False
     return True

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
-from ..autograd.ops import erf, leaky_relu
-from ..tensor import Tensor, where
+from ..tensor import Tensor, erf, where
 from .arguments import expect_tensor
+from .functional import leaky_relu
 from .module import Module
 
 

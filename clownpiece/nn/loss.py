@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.ops import cross_entropy
 from ..tensor import Tensor
 from .arguments import expect_tensor
+from .functional import _cross_entropy_terms as cross_entropy
 from .indices import integer_indices
 from .module import Module
 

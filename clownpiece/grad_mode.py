@@ -1,8 +1,16 @@
-"""Switches that decide whether operations record the graph for backward."""
+"""Switches that decide whether operations record the graph for backward.
+
+This module sits below `Tensor` (it imports nothing of the package); users reach it as
+`clownpiece.no_grad` or `clownpiece.autograd.no_grad`.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _enabled = True
 
@@ -23,7 +31,7 @@ class set_grad_enabled:
     def __enter__(self) -> set_grad_enabled:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         global _enabled
         _enabled = self.prev
 
@@ -38,17 +46,17 @@ class _GradMode:
         self.prev = _enabled
         _enabled = self.mode
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         global _enabled
         _enabled = self.prev
 
-    def __call__(self, fn):
+    def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self.__class__():
                 return fn(*args, **kwargs)
 
-        return wrapper
+        return wrapper  # type: ignore[return-value]
 
 
 class no_grad(_GradMode):

@@ -1,14 +1,17 @@
-"""Every differentiable operation, each written once: a numpy forward and its backward.
+"""Every differentiable operation, each written once, on plain numpy arrays.
 
-Each op computes its result on the tensors' numpy arrays and, when the graph is being
-recorded, attaches a closure that maps the output's gradient to its inputs' gradients.
-`DIFFERENTIABLE_OPS` names them all so the tests can check that each has a gradient check.
+An op takes arrays (its differentiable operands, positionally; settings by keyword) and
+returns its result plus, per operand, a closure mapping the output's gradient to that
+operand's gradient. It knows nothing of Tensor: `tensor.apply_op` runs it on tensors'
+arrays and records the closures in the graph. `DIFFERENTIABLE_OPS` names them all so the
+tests can check that each has a gradient check.
 """
 
 from .core import (  # noqa: F401
     DIFFERENTIABLE_OPS,
-    _result,
+    OpResult,
     differentiable,
+    normalize_dims,
     unbroadcast,
 )
 from .elementwise import (  # noqa: F401
@@ -31,9 +34,8 @@ from .elementwise import (  # noqa: F401
     tanh,
     where,
 )
-from .matmul import (  # noqa: F401
-    matmul,
-)
+from .im2col import fold, unfold  # noqa: F401
+from .matmul import matmul  # noqa: F401
 from .reductions import (  # noqa: F401
     cross_entropy,
     log_softmax,
@@ -51,7 +53,6 @@ from .shape import (  # noqa: F401
     contiguous,
     flatten,
     getitem,
-    index_array,
     permute,
     reshape,
     squeeze,

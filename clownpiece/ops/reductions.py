@@ -1,0 +1,110 @@
+"""Reductions of numpy arrays over dims (sum, mean, var, max, min) and the softmax family."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .core import OpResult, differentiable, normalize_dims, one_dim
+
+
+def expand_reduced(g: np.ndarray, axes: Any, keepdims: bool) -> np.ndarray:
+    """Re-insert the reduced axes into `g` so that it broadcasts against the input."""
+    if axes is not None and not keepdims:
+        g = np.expand_dims(g, axes)
+    return g
+
+
+def spread(g: np.ndarray, axes: Any, keepdims: bool, shape: tuple) -> np.ndarray:
+    """The gradient of a sum-like reduction: `g` repeated over the reduced axes."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g if axes is None else expand_reduced(g, axes, keepdims)
+    return out
+
+
+@differentiable
+def sum(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
+    axes = normalize_dims(dim, x.ndim, "sum")
+    out = np.asarray(x.sum(axis=axes, keepdims=keepdims))
+    return out, (lambda g: spread(g, axes, keepdims, x.shape),)
+
+
+@differentiable
+def mean(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
+    axes = normalize_dims(dim, x.ndim, "mean")
+    out = np.asarray(x.mean(axis=axes, keepdims=keepdims))
+    count = x.size // builtins.max(out.size, 1) if x.size else 1
+    return out, (lambda g: spread(g / count, axes, keepdims, x.shape),)
+
+
+@differentiable
+def var(x: np.ndarray, *, dim=None, correction: int = 1, keepdims: bool = False) -> OpResult:
+    """Variance with `correction` subtracted from the count (1: unbiased, 0: biased)."""
+    axes = normalize_dims(dim, x.ndim, "var")
+    centered = x - x.mean(axis=axes, keepdims=True)
+    out = np.asarray(x.var(axis=axes, keepdims=keepdims, ddof=correction))
+    count = x.size // builtins.max(out.size, 1) if x.size else 1
+    # one element with correction 1: nan (as numpy and PyTorch), not ZeroDivisionError
+    scale = 2 / (count - correction) if count > correction else np.nan
+    return out, (lambda g: expand_reduced(g, axes, keepdims) * centered * scale,)
+
+
+def extreme(x: np.ndarray, dim: Any, keepdims: bool, pick: Callable, name: str) -> OpResult:
+    """max or min (`pick`); ties share the gradient equally."""
+    axes = normalize_dims(dim, x.ndim, name)
+    out = np.asarray(pick(x, axis=axes, keepdims=keepdims))
+
+    def grad_x(g):
+        hit = x == pick(x, axis=axes, keepdims=True)
+        return expand_reduced(g, axes, keepdims) * hit / hit.sum(axis=axes, keepdims=True)
+
+    return out, (grad_x,)
+
+
+@differentiable
+def max(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
+    return extreme(x, dim, keepdims, np.max, "max")
+
+
+@differentiable
+def min(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
+    return extreme(x, dim, keepdims, np.min, "min")
+
+
+@differentiable
+def softmax(x: np.ndarray, *, dim: int = -1) -> OpResult:
+    """e^x / sum(e^x) along `dim`, shifted by the max so that exp never overflows."""
+    axis = one_dim(dim, x.ndim, "softmax")
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    out = e / e.sum(axis=axis, keepdims=True)
+    return out, (lambda g: out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+
+@differentiable
+def log_softmax(x: np.ndarray, *, dim: int = -1) -> OpResult:
+    """log(softmax(x)) along `dim`, stable for any magnitude: x - max - log(sum(e^(x - max)))."""
+    axis = one_dim(dim, x.ndim, "log_softmax")
+    shifted = x - x.max(axis=axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return out, (lambda g: g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+
+@differentiable
+def cross_entropy(x: np.ndarray, *, classes: np.ndarray) -> OpResult:
+    """Per-sample -log softmax(x)[class], class dim last; `classes` are valid int indices."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=-1, keepdims=True)
+    rows, picks = np.arange(classes.size), classes.reshape(-1)
+    picked = shifted.reshape(-1, x.shape[-1])[rows, picks].reshape(classes.shape)
+    out = np.log(total[..., 0]) - picked
+
+    def grad_x(g):
+        grad = exp / total  # softmax, minus one at each sample's class
+        grad.reshape(-1, x.shape[-1])[rows, picks] -= 1
+        return grad * g[..., None]
+
+    return out, (grad_x,)
