@@ -276,6 +276,11 @@ class SkeletonCrossEntropyLoss(Module):
         pass
 
 
+def reduce_as(loss, losses):
+    """Apply a loss module's `reduction` to per-sample losses (as the reference does)."""
+    return {"mean": losses.mean, "sum": losses.sum}.get(loss.reduction, lambda: losses)()
+
+
 class NaiveCrossEntropyLoss(CrossEntropyLoss):
     """Softmax first, then log: correct for small logits, inf/nan for large ones."""
 
@@ -283,7 +288,7 @@ class NaiveCrossEntropyLoss(CrossEntropyLoss):
         probs = logits.exp() / logits.exp().sum(-1, keepdims=True)
         idx = target.numpy().astype(np.int64).reshape(-1)
         flat = probs.log().reshape(-1, logits.shape[-1])
-        return self._reduce(-flat[np.arange(idx.size), idx].reshape(tuple(target.shape)))
+        return reduce_as(self, -flat[np.arange(idx.size), idx].reshape(tuple(target.shape)))
 
 
 class ClassDimOneCrossEntropyLoss(CrossEntropyLoss):
@@ -292,7 +297,7 @@ class ClassDimOneCrossEntropyLoss(CrossEntropyLoss):
     def forward(self, logits, target):
         idx = target.numpy().astype(np.int64).reshape(-1)
         flat = logits.log_softmax(dim=1).reshape(-1, logits.shape[-1])
-        return self._reduce(-flat[np.arange(idx.size), idx].reshape(tuple(target.shape)))
+        return reduce_as(self, -flat[np.arange(idx.size), idx].reshape(tuple(target.shape)))
 
 
 CE_ROWS = 5

@@ -6,11 +6,9 @@ nothing here: the result is always a new tensor and the input is left as it was.
 
 from __future__ import annotations
 
-import math
-
-from ..tensor import Tensor, erf, where
+from ..tensor import Tensor
+from . import functional as F
 from .arguments import expect_tensor
-from .functional import leaky_relu
 from .module import Module
 
 
@@ -55,7 +53,7 @@ class LeakyReLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         expect_tensor(self, x)
-        return leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -87,10 +85,7 @@ class GELU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         expect_tensor(self, x)
-        if self.approximate == "tanh":
-            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1 + inner.tanh())
-        return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
+        return F.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -99,8 +94,8 @@ class GELU(Module):
 class SELU(Module):
     """scale * x for positive inputs, scale * alpha * (e^x - 1) otherwise (self-normalising)."""
 
-    alpha = 1.6732632423543772848170429916717
-    scale = 1.0507009873554804934193349852946
+    alpha = F.SELU_ALPHA
+    scale = F.SELU_SCALE
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -108,10 +103,7 @@ class SELU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         expect_tensor(self, x)
-        # exp only of the non-positive part: e^x of a large x would overflow (and 0 * inf = nan
-        # in the backward pass, although that branch is not selected)
-        negative = self.alpha * (x.clamp(max=0).exp() - 1)
-        return self.scale * where(x > 0, x, negative)
+        return F.selu(x)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

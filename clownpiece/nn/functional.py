@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor, apply_op
+from ..tensor import Tensor, apply_op, where
 from .indices import integer_indices
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -79,8 +79,11 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * (x if x > 0 else alpha * (e^x - 1)), with the self-normalising constants."""
     x = _tensor("selu", input)
-    negative_part = SELU_ALPHA * (x.clamp(max=0.0).exp() - 1)  # exp never overflows
-    return SELU_SCALE * (x.relu() + negative_part)
+    # e^x only of the non-positive part: e^x of a large x would overflow, and 0 * inf = nan
+    # in the backward pass even though that branch is not selected. At 0 the slope is the
+    # negative branch's, scale * alpha, as in PyTorch.
+    negative_part = SELU_ALPHA * (x.clamp(max=0.0).exp() - 1)
+    return SELU_SCALE * where(x > 0, x, negative_part)
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor, bool_, int64, where
+from . import functional as F
 from . import init
 from .arguments import check_number, check_size, describe, expect_tensor
 from .indices import integer_indices
@@ -125,12 +126,9 @@ class LayerNorm(Module):
             )
             raise ValueError(f"{describe(self)} expected {expected}, got input of shape {shape}")
         flat = x.reshape(*shape[:-k], self.num_features)
-        mean = flat.mean(-1, keepdims=True)
-        centered = flat - mean
-        var = (centered * centered).mean(-1, keepdims=True)
-        out = centered / (var + self.eps).sqrt()
-        if self.affine:
-            out = out * self.weight.reshape(-1) + self.bias.reshape(-1)
+        weight = self.weight.reshape(-1) if self.affine else None
+        bias = self.bias.reshape(-1) if self.affine else None
+        out = F.layer_norm(flat, self.num_features, weight, bias, self.eps)
         return out.reshape(shape)
 
     def extra_repr(self) -> str:
