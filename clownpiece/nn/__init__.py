@@ -1,7 +1,7 @@
 """`clownpiece.nn`: Parameter, Buffer, Module, layers, activations, containers and losses."""
 
 from . import init
-from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .activations import GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import BatchNorm, Embedding, LayerNorm, Linear, MultiheadAttention
 from .loss import CrossEntropyLoss, MSELoss
@@ -10,5 +10,5 @@ from .module import Buffer, Module, Parameter
 __all__ = [
     "BatchNorm", "Buffer", "CrossEntropyLoss", "Embedding", "GELU", "Identity", "LayerNorm",
     "LeakyReLU", "Linear", "MSELoss", "Module", "ModuleDict", "ModuleList", "MultiheadAttention",
-    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "init",
+    "Parameter", "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax", "Tanh", "init",
 ]
