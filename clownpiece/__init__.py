@@ -9,7 +9,7 @@ from . import data, nn
 from .autograd import Function, gradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rng import manual_seed
-from .serialization import load, save
+from .serialization import CorruptFileError, load, save
 from .tensor import (
     Tensor,
     arange,
@@ -41,6 +41,7 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CorruptFileError",
     "Function",
     "Tensor",
     "arange",

@@ -18,7 +18,9 @@ class CourseSpelling(NamedTuple):
     where: str  # "module:qualname" of the object that accepts the spelling
     spelling: str  # what the course types
     canonical: str  # the documented (PyTorch) spelling it stands for
-    kind: str  # "alias" (a second name), "keyword" (an argument name) or "value" (a string value)
+    # "alias" (a second name), "subclass" (a class with the course's signature),
+    # "keyword" (an argument name) or "value" (a string value)
+    kind: str
     why: str
 
 
@@ -58,6 +60,14 @@ COURSE_SPELLINGS: tuple[CourseSpelling, ...] = (
         "alias",
         "the seed's calcuate_gain raises KeyError for an unknown name, PyTorch a ValueError: "
         "the error is both",
+    ),
+    CourseSpelling(
+        "clownpiece.nn",
+        "Conv2D",
+        "Conv2d",
+        "subclass",
+        "the course's optional challenge names the layer Conv2D(in, out, kh, kw); a subclass "
+        "of Conv2d with that signature",
     ),
     CourseSpelling(
         "clownpiece.nn.module:Module",

@@ -35,6 +35,13 @@ def problems(entry: CourseSpelling) -> list[str]:
         if entry.spelling in getattr(obj, "__all__", ()):
             out.append(f"{entry.spelling} is in {entry.where}.__all__ (documented surface)")
         return out
+    if entry.kind == "subclass":
+        out = []
+        if not issubclass(getattr(obj, entry.spelling), getattr(obj, entry.canonical)):
+            out.append(f"{entry.spelling} is not a subclass of {entry.canonical}")
+        if entry.spelling in getattr(obj, "__all__", ()):
+            out.append(f"{entry.spelling} is in {entry.where}.__all__ (documented surface)")
+        return out
     if entry.kind == "keyword":
         params = inspect.signature(obj).parameters
         return [
