@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from . import cases_layers, cases_module, cases_tensor
+from . import cases_layers, cases_mnist, cases_module, cases_tensor
 from .harness import format_table, run, torch
 
 
 def collect() -> list:
-    return [*cases_tensor.cases(), *cases_module.cases(), *cases_layers.cases()]
+    return [
+        *cases_tensor.cases(),
+        *cases_module.cases(),
+        *cases_layers.cases(),
+        *cases_mnist.cases(),
+    ]
 
 
 def main() -> None:
