@@ -45,16 +45,25 @@ class MemoryCase(Case):
     allocations are traced; PyTorch's allocator is not, so it has no column here)."""
 
 
-def median_seconds(fns: dict, repeats: int, per_turn: int = 5, warm_up: bool = True) -> dict:
+PAUSE_S = 0.2
+
+
+def median_seconds(
+    fns: dict, repeats: int, per_turn: int = 5, warm_up: bool = True, pause: float = PAUSE_S
+) -> dict:
     """Median wall time of each callable over `repeats` timed calls.
 
-    Contenders take turns: each turn starts with one untimed call, because the previous
-    contender's thread pool (OpenBLAS, OpenMP) may still be spinning on the two cores;
-    alternating turns lets slow drifts of the machine hit all alike.
+    Contenders take turns, alternating so that slow drifts of the machine hit all alike.
+    Each turn starts after a pause and (unless `warm_up` is false) one untimed call: the
+    previous contender's thread pool may still be spinning on the two cores (OpenBLAS's
+    workers busy-wait ~0.1 s after their last call). Measured on the MNIST transformer
+    step: PyTorch's took 12 ms right after clownpiece's turn, 6 ms after a 0.2 s pause,
+    as in a process of its own.
     """
     samples: dict = {label: [] for label in fns}
     while any(len(s) < repeats for s in samples.values()):
         for label, fn in fns.items():
+            time.sleep(pause)
             if warm_up:
                 fn()
             for _ in range(per_turn):

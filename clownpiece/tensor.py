@@ -26,8 +26,11 @@ from .dtypes import (  # noqa: F401  (re-exported: clownpiece.float32, ...)
 from .engine import Node, parent_of, run_backward
 from .grad_mode import is_grad_enabled
 from .ops.core import OpResult
+from .ops.heap import keep_freed_memory
 from .ops.shape import index_array, int_sizes
 from .untraced import UntracedOps
+
+keep_freed_memory()  # speed: each training step reuses the memory of the last (see ops/heap.py)
 
 
 def to_array(data: Any, dtype: Any = None) -> np.ndarray:

@@ -104,6 +104,21 @@ CASES = {
         ("slope 0.2", lambda a: F.leaky_relu(a, 0.2), [away(3, 4)]),
     ],
     "erf": [("erf", lambda a: a.erf(), [r(3, 4, lo=-3, hi=3)])],
+    "gelu": [
+        ("gelu", lambda a: F.gelu(a), [r(3, 4, lo=-4, hi=4)]),
+        ("large |x|", lambda a: F.gelu(a), [np.array([-12.0, -7.5, -5.0, 5.0, 7.5, 12.0])]),
+        ("apply_op", lambda a: apply_op(ops.gelu, a), [r(2, 3)]),
+    ],
+    "layer_norm": [
+        ("weight and bias", lambda x, w, b: F.layer_norm(x, 4, w, b), [r(2, 3, 4), r(4), r(4)]),
+        ("two trailing dims, no affine", lambda x: F.layer_norm(x, (3, 4)), [r(2, 3, 4)]),
+        ("weight only, eps", lambda x, w: F.layer_norm(x, 5, w, eps=0.1), [r(3, 5), r(5)]),
+        (
+            "apply_op, bias only",
+            lambda x, b: apply_op(ops.layer_norm, x, None, b, eps=1e-5),
+            [r(4, 3), r(3)],
+        ),
+    ],
     "clamp": [
         (
             "min and max",

@@ -64,6 +64,22 @@ CASES = [
         [r(3, 4)],
     ),
     ("erf", "erf", cp.erf, torch.erf, [r(3, 4, lo=-3, hi=3)]),
+    ("gelu", "exact", cpF.gelu, F.gelu, [r(3, 4, lo=-3, hi=3)]),
+    ("gelu", "large |x|", cpF.gelu, F.gelu, [np.array([-30.0, -9.0, -4.0, 4.0, 9.0, 30.0])]),
+    (
+        "layer_norm",
+        "weight and bias",
+        lambda x, w, b: cpF.layer_norm(x, 4, w, b),
+        lambda x, w, b: F.layer_norm(x, (4,), w, b),
+        [r(2, 3, 4), r(4), r(4)],
+    ),
+    (
+        "layer_norm",
+        "two trailing dims, no affine",
+        lambda x: cpF.layer_norm(x, (3, 4), eps=1e-3),
+        lambda x: F.layer_norm(x, (3, 4), eps=1e-3),
+        [r(2, 3, 4)],
+    ),
     ("clamp", "both", lambda a: a.clamp(-0.5, 0.5), SAME, [r(3, 4)]),
     ("clamp", "min only", lambda a: a.clamp(min=0.0), SAME, [r(3, 4)]),
     ("maximum", "broadcast", cp.maximum, torch.maximum, [r(2, 3), r(3)]),
@@ -249,7 +265,19 @@ def test_matches_torch_float64(fn, torch_fn, arrays):
     [
         pytest.param(c[2], c[2] if c[3] is SAME else c[3], c[4], id=f"{c[0]}-{c[1]}")
         for c in CASES
-        if c[0] in ("add", "mul", "matmul", "tanh", "sigmoid", "softmax", "log_softmax", "var")
+        if c[0]
+        in (
+            "add",
+            "mul",
+            "matmul",
+            "tanh",
+            "sigmoid",
+            "softmax",
+            "log_softmax",
+            "var",
+            "gelu",
+            "layer_norm",
+        )
     ],
 )
 def test_matches_torch_float32(fn, torch_fn, arrays):

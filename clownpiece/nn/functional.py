@@ -66,10 +66,14 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x * Phi(x) (Phi: the standard normal CDF); approximate='tanh' uses PyTorch's tanh formula."""
+    """x * Phi(x) (Phi: the standard normal CDF); approximate='tanh' uses PyTorch's tanh formula.
+
+    The exact form is 0.5 * x * (1 + (x / sqrt(2)).erf()), computed as one fused node
+    (`ops.gelu`, for speed).
+    """
     x = _tensor("gelu", input)
     if approximate == "none":
-        return 0.5 * x * (1 + (x * (1 / math.sqrt(2))).erf())
+        return apply_op(ops.gelu, x)
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1 + inner.tanh())
@@ -169,15 +173,27 @@ def layer_norm(
         raise ValueError(
             f"layer_norm: input of shape {x.shape} does not end with normalized_shape {shape}"
         )
-    dims = tuple(range(-len(shape), 0))
-    centered = x - x.mean(dims, keepdim=True)
-    variance = (centered * centered).mean(dims, keepdim=True)
-    out = centered / (variance + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
+    # one fused node over the trailing dims flattened into one (`ops.layer_norm`, for speed):
+    # centered = x - mean(x); centered / sqrt(mean(centered^2) + eps) * weight + bias
+    size, lead = math.prod(shape), x.shape[: x.ndim - len(shape)]
+    affine_fits = all(p is None or tuple(p.shape) == shape for p in (weight, bias))
+    out = apply_op(
+        ops.layer_norm,
+        as_shape(x, (*lead, size)),
+        as_shape(weight, (size,)) if affine_fits else None,
+        as_shape(bias, (size,)) if affine_fits else None,
+        eps=eps,
+    )
+    out = as_shape(out, x.shape)
+    if not affine_fits:  # weight or bias broadcast from another shape: apply them as ops
+        out = out if weight is None else out * weight
+        out = out if bias is None else out + bias
     return out
+
+
+def as_shape(t: Tensor | None, shape: tuple) -> Tensor | None:
+    """`t` reshaped to `shape`; itself if it has that shape already (no node recorded)."""
+    return t if t is None or tuple(t.shape) == shape else t.reshape(shape)
 
 
 def unfold(

@@ -34,6 +34,7 @@ from .elementwise import (  # noqa: F401
     tanh,
     where,
 )
+from .fused import gelu, layer_norm  # noqa: F401
 from .im2col import fold, unfold  # noqa: F401
 from .matmul import matmul  # noqa: F401
 from .reductions import (  # noqa: F401

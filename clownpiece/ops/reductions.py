@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -78,9 +79,49 @@ def min(x: np.ndarray, *, dim=None, keepdims: bool = False) -> OpResult:
 def softmax(x: np.ndarray, *, dim: int = -1) -> OpResult:
     """e^x / sum(e^x) along `dim`, shifted by the max so that exp never overflows."""
     axis = one_dim(dim, x.ndim, "softmax")
+    out = softmax_along(x, axis)
+
+    def grad_x(g):
+        # out * (g - sum(g * out)), in place
+        grad = g * out
+        grad -= out * sums_along(grad, axis)
+        return grad
+
+    return out, (grad_x,)
+
+
+SAFE_ROW_SUM = math.exp(-40.0)
+
+
+def softmax_along(x: np.ndarray, axis: int) -> np.ndarray:
+    """Softmax along `axis`, shifted by the largest entry of the whole array.
+
+    Speed: numpy's max over a short axis is slow (200 µs for 4096 rows of 16, the
+    transformer's attention scores; the whole array's max takes 3 µs). One shift for all
+    rows gives the same values as a shift per row unless a row lies far below the largest
+    entry; its sum of exponentials shows that (or a non-finite input does), and then the
+    rows are shifted one by one.
+    """
+    if x.size:
+        e = x - x.max()
+        np.exp(e, out=e)
+        total = sums_along(e, axis)
+        if total.min() >= SAFE_ROW_SUM:  # False for nan too
+            e /= total
+            return e
     e = np.exp(x - x.max(axis=axis, keepdims=True))
-    out = e / e.sum(axis=axis, keepdims=True)
-    return out, (lambda g: out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def sums_along(x: np.ndarray, axis: int) -> np.ndarray:
+    """`x.sum(axis, keepdims=True)`; over the last axis as one matrix-vector product (BLAS),
+    several times faster than numpy's reduction over short rows."""
+    n = x.shape[axis] if x.ndim else 1
+    if axis != x.ndim - 1 or not x.flags.c_contiguous or x.size == 0:
+        return x.sum(axis=axis, keepdims=True)
+    rows = x.reshape(-1, n) @ np.ones(n, dtype=x.dtype)
+    return rows.reshape(*x.shape[:-1], 1)
 
 
 @differentiable
