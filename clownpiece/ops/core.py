@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+@functools.lru_cache(maxsize=64)
+def constant_vector(size: int, value: float, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of `size` copies of `value`: the ones (or 1/n) that the sums
+    below multiply by, cached because every training step asks for the same few."""
+    vector = np.full(size, value, dtype=dtype)
+    vector.flags.writeable = False
+    return vector
+
+
 def sum_leading_dims(grad: np.ndarray, count: int) -> np.ndarray:
     """`grad.sum(axis=(0, ..., count - 1))`, for a contiguous float array as one
     vector-matrix product (BLAS): a bias gradient summed over 1024 rows of 256 takes
@@ -43,7 +53,7 @@ def sum_leading_dims(grad: np.ndarray, count: int) -> np.ndarray:
         return grad.sum(axis=tuple(range(count)))
     kept = grad.shape[count:]
     rows = grad.reshape(-1, math.prod(kept))
-    return (np.ones(rows.shape[0], dtype=grad.dtype) @ rows).reshape(kept)
+    return (constant_vector(rows.shape[0], 1.0, grad.dtype) @ rows).reshape(kept)
 
 
 def broadcasting(name: str, ufunc: Callable[..., Any], x: Any, y: Any) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import OpResult, differentiable, normalize_dims, one_dim
+from .core import OpResult, constant_vector, differentiable, normalize_dims, one_dim
 
 
 def expand_reduced(g: np.ndarray, axes: Any, keepdims: bool) -> np.ndarray:
@@ -120,7 +120,7 @@ def sums_along(x: np.ndarray, axis: int) -> np.ndarray:
     n = x.shape[axis] if x.ndim else 1
     if axis != x.ndim - 1 or not x.flags.c_contiguous or x.size == 0:
         return x.sum(axis=axis, keepdims=True)
-    rows = x.reshape(-1, n) @ np.ones(n, dtype=x.dtype)
+    rows = x.reshape(-1, n) @ constant_vector(n, 1.0, x.dtype)
     return rows.reshape(*x.shape[:-1], 1)
 
 

@@ -166,7 +166,7 @@ def getitem(x: np.ndarray, *, index: Any) -> OpResult:
     basic = is_basic(index)
 
     def grad_x(g):
-        full = np.zeros(x.shape, dtype=g.dtype)
+        full = np.zeros_like(x, dtype=g.dtype)  # in x's memory order: later reshapes stay views
         if basic:
             full[index] = g
         else:
