@@ -88,6 +88,8 @@ def normalize_dims(dim: Any, ndim: int, name: str) -> tuple[int, ...] | None:
 
 def one_dim(dim: Any, ndim: int, name: str) -> int:
     """A single `dim` (negatives allowed) as an axis in [0, ndim); 0 for a 0-d array."""
+    if type(dim) is int and -ndim <= dim < ndim:  # the usual case, without building tuples
+        return dim % ndim
     axes = normalize_dims(dim, ndim, name)
     if axes is None:
         return 0
