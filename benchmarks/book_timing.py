@@ -29,8 +29,11 @@ def run_chapter(path: Path) -> float:
 def run_nbval() -> float:
     """Seconds for `pytest book/` (nbval re-runs and compares every chapter)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(BOOK)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(BOOK)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
@@ -39,7 +42,9 @@ def main() -> None:
     for path in sorted(BOOK.glob("*.ipynb")):
         seconds = run_chapter(path)
         training = path.stem.startswith("08")
-        budget = f"<= {TRAINING_BUDGET_S:.0f} s ({'met' if seconds <= TRAINING_BUDGET_S else 'MISSED'})"
+        budget = (
+            f"<= {TRAINING_BUDGET_S:.0f} s ({'met' if seconds <= TRAINING_BUDGET_S else 'MISSED'})"
+        )
         print(f"{path.name:<32}{seconds:>9.1f}   {budget if training else ''}")
     seconds = run_nbval()
     verdict = "met" if seconds <= NBVAL_BUDGET_S else "MISSED"

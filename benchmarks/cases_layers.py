@@ -75,8 +75,9 @@ def mlp_case() -> Case:
                     p.grad = None
 
         contenders["pytorch"] = pytorch
-    return Case("MLP train step (784-256-10, b128)", contenders,
-                targets={"numpy": 1.15, "pytorch": 1.15})
+    return Case(
+        "MLP train step (784-256-10, b128)", contenders, targets={"numpy": 1.15, "pytorch": 1.15}
+    )
 
 
 B, S, H, HEADS = 32, 49, 64, 4

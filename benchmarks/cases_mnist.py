@@ -3,8 +3,6 @@ and of the MLP, and the peak memory of one MLP step (see `mnist_models`)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 import clownpiece as cp
 
 from . import mnist_models as m

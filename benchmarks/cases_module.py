@@ -48,7 +48,11 @@ def cases() -> list:
         return {"clownpiece": fn_ours, "pytorch": fn_theirs if torch is not None else None}
 
     return [
-        Case("module: state_dict()", pair(ours.state_dict, lambda: theirs.state_dict()), targets={"pytorch": 1.0}),
+        Case(
+            "module: state_dict()",
+            pair(ours.state_dict, lambda: theirs.state_dict()),
+            targets={"pytorch": 1.0},
+        ),
         Case(
             "module: load_state_dict()",
             pair(lambda: ours.load_state_dict(ours_sd), lambda: theirs.load_state_dict(theirs_sd)),
@@ -59,5 +63,9 @@ def cases() -> list:
             pair(lambda: list(ours.named_parameters()), lambda: list(theirs.named_parameters())),
             targets={"pytorch": 1.0},
         ),
-        Case("module: repr()", pair(lambda: repr(ours), lambda: repr(theirs)), targets={"pytorch": 1.0}),
+        Case(
+            "module: repr()",
+            pair(lambda: repr(ours), lambda: repr(theirs)),
+            targets={"pytorch": 1.0},
+        ),
     ]

@@ -186,7 +186,9 @@ def torch_step(model, flatten: bool = False) -> Callable:
 
 def numpy_mlp_step(weights: dict) -> Step:
     """The MLP step written by hand in numpy: forward, backward and update, in place."""
-    w1, b1, w2, b2 = (weights[k].numpy().copy() for k in ("0.weight", "0.bias", "2.weight", "2.bias"))
+    w1, b1, w2, b2 = (
+        weights[k].numpy().copy() for k in ("0.weight", "0.bias", "2.weight", "2.bias")
+    )
     lr = np.float32(LR)
 
     def step(images: np.ndarray, labels: np.ndarray) -> float:

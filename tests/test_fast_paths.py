@@ -1,0 +1,289 @@
+"""The speed paths below the public ops (clownpiece/ops/fused.py, the BLAS sums, the
+softmax shift, the heap setting): each against a plain reference, and each check shown
+to fail on a deliberately wrong variant written here.
+
+Gradients of the fused ops are also gradchecked (test_ops_gradcheck.py) and compared with
+PyTorch (test_ops_torch.py); this file tests what those do not: agreement with the
+readable tensor-op formulas, edge values, and the fallbacks.
+"""
+
+import math
+import os
+import platform
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from clownpiece import Tensor, ops
+from clownpiece.nn import functional as F
+from clownpiece.ops import core, fused, reductions
+from clownpiece.tensor import apply_op
+
+_rng = np.random.default_rng(2024)
+ERF = np.vectorize(math.erf)
+
+
+# ------------------------------------------------------------------ GELU
+
+
+def gelu_reference(x):
+    """x * Phi(x) with the standard library's erf, in float64."""
+    return 0.5 * x * (1.0 + ERF(x / math.sqrt(2.0)))
+
+
+def gelu_slope_reference(x):
+    return 0.5 * (1.0 + ERF(x / math.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def gelu_errors(gelu_op, x):
+    """Largest error of `gelu_op`'s value and slope against the references."""
+    out, (grad_x,) = gelu_op(x)
+    slope = grad_x(np.ones_like(x))
+    return np.abs(out - gelu_reference(x)).max(), np.abs(slope - gelu_slope_reference(x)).max()
+
+
+def gelu_without_the_flip(x):
+    """Wrong: Phi(-|x|) used for every x (the mask that turns it into Phi(x) forgotten)."""
+    density = np.exp(-0.5 * x * x)
+    tail = fused.lower_tail(np.abs(x), density)
+    return x * tail, (lambda g: g * (tail + x * density / math.sqrt(2 * math.pi)),)
+
+
+def gelu_without_the_density_term(x):
+    """Wrong slope: Phi(x) alone, the x * phi(x) term of the product rule dropped."""
+    out, _ = fused.gelu(x)
+    cdf = 0.5 * (1.0 + ERF(x / math.sqrt(2.0)))
+    return out, (lambda g: g * cdf,)
+
+
+GELU_POINTS = np.concatenate([np.linspace(-9.0, 9.0, 3601), [-40.0, -13.5, 0.0, 13.5, 40.0]])
+
+
+def test_gelu_matches_the_erf_formula_in_value_and_slope():
+    value_error, slope_error = gelu_errors(fused.gelu, GELU_POINTS)
+    # Abramowitz & Stegun 7.1.26: |erf error| < 1.5e-7, so Phi's < 7.5e-8 (times |x| <= 9)
+    assert value_error < 7e-7 and slope_error < 1e-6
+
+
+@pytest.mark.parametrize("wrong", [gelu_without_the_flip, gelu_without_the_density_term])
+def test_gelu_check_catches_a_wrong_gelu(wrong):
+    value_error, slope_error = gelu_errors(wrong, GELU_POINTS)
+    assert max(value_error, slope_error) > 1e-3
+
+
+def test_gelu_float32_stays_float32_and_finite_far_out():
+    x = np.array([-1e4, -30.0, -1.0, 0.0, 1.0, 30.0, 1e4], dtype=np.float32)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow is fine
+        out, (grad_x,) = fused.gelu(x)
+        slope = grad_x(np.ones_like(x))
+    assert out.dtype == np.float32 and slope.dtype == np.float32
+    np.testing.assert_allclose(out, gelu_reference(x.astype(np.float64)), atol=1e-6)
+    assert out[0] == 0.0 and out[-1] == 1e4 and slope.tolist()[:2] == [0.0, 0.0]
+    assert slope[-1] == 1.0
+
+
+def test_functional_gelu_records_one_node():
+    x = Tensor(_rng.standard_normal((2, 3)), requires_grad=True)
+    y = F.gelu(x)
+    assert repr(y.grad_fn) == "<GeluBackward>"
+    assert all(p is x for p in y.grad_fn.parents)
+
+
+# ------------------------------------------------------------------ LayerNorm
+
+
+def layer_norm_by_tensor_ops(x, weight, bias, eps):
+    """The readable formula the fused op replaces, in tensor ops (autograd differentiates it)."""
+    centered = x - x.mean(-1, keepdim=True)
+    out = centered / ((centered * centered).mean(-1, keepdim=True) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def layer_norm_unbiased(x, weight, bias, eps):
+    """Wrong: the unbiased variance (dividing by n - 1), a classic slip."""
+    centered = x - x.mean(-1, keepdim=True)
+    out = centered / (x.var(-1, keepdim=True) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def layer_norm_gap(reference, affine: str, eps: float = 1e-5) -> float:
+    """Largest difference between the fused op and `reference`, in values and gradients."""
+    data = _rng.standard_normal((3, 4, 6)) * 3.0 + 1.5
+    w_data, b_data = _rng.standard_normal(6), _rng.standard_normal(6)
+    upstream = _rng.standard_normal((3, 4, 6))
+    results = []
+    for fn in (
+        lambda x, w, b: apply_op(ops.layer_norm, x, w, b, eps=eps),
+        lambda x, w, b: reference(x, w, b, eps),
+    ):
+        x = Tensor(data, requires_grad=True)
+        w = Tensor(w_data, requires_grad=True) if "w" in affine else None
+        b = Tensor(b_data, requires_grad=True) if "b" in affine else None
+        out = fn(x, w, b)
+        (out * Tensor(upstream)).sum().backward()
+        results.append([out.numpy()] + [t.grad.numpy() for t in (x, w, b) if t is not None])
+    return max(np.abs(a - b).max() for a, b in zip(*results))
+
+
+@pytest.mark.parametrize("affine", ["wb", "w", "b", ""])
+def test_layer_norm_op_equals_the_tensor_op_formula(affine):
+    assert layer_norm_gap(layer_norm_by_tensor_ops, affine) < 1e-12
+
+
+def test_layer_norm_check_catches_the_unbiased_variance():
+    assert layer_norm_gap(layer_norm_unbiased, "wb") > 1e-2
+
+
+def test_functional_layer_norm_broadcasting_weight_still_works():
+    """A weight that only broadcasts to normalized_shape goes through the tensor ops."""
+    x = Tensor(_rng.standard_normal((2, 3, 4)), requires_grad=True)
+    w = Tensor(_rng.standard_normal((1, 4)), requires_grad=True)
+    out = F.layer_norm(x, (3, 4), w)
+    plain = F.layer_norm(x, (3, 4)) * w
+    np.testing.assert_allclose(out.numpy(), plain.numpy(), atol=1e-12)
+    out.sum().backward()
+    assert w.grad.shape == (1, 4)
+
+
+# ------------------------------------------------------------------ softmax: one shift for all rows
+
+
+def softmax_row_by_row(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_one_shift_only(x, axis):
+    """Wrong: the whole array's max for every row, with no fallback."""
+    e = np.exp(x - x.max())
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+FAR_APART = np.array([[0.0, 1.0, 2.0], [-1000.0, -999.0, -998.5], [50.0, -50.0, 0.0]])
+
+
+@pytest.mark.parametrize("softmax", [reductions.softmax_along, softmax_one_shift_only])
+def test_softmax_rows_far_below_the_largest_entry(softmax):
+    with np.errstate(all="ignore"):
+        got = softmax(FAR_APART, 1)
+    matches = np.allclose(got, softmax_row_by_row(FAR_APART, 1), rtol=1e-12, atol=0)
+    assert matches == (softmax is reductions.softmax_along)
+
+
+def test_softmax_one_shift_equals_row_by_row_on_ordinary_scores():
+    x = _rng.standard_normal((5, 4, 7)).astype(np.float32) * 4
+    for axis in (0, 1, 2):
+        np.testing.assert_allclose(
+            reductions.softmax_along(x, axis), softmax_row_by_row(x, axis), rtol=2e-6, atol=1e-7
+        )
+
+
+def test_softmax_non_finite_inputs_behave_as_row_by_row():
+    inf, nan = math.inf, math.nan
+    x = np.array([[0.0, -inf, 1.0], [-inf, -inf, -inf], [inf, 0.0, 1.0], [nan, 0.0, 1.0]])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(reductions.softmax_along(x, 1), softmax_row_by_row(x, 1))
+
+
+def test_softmax_of_empty_rows_and_empty_batches():
+    assert reductions.softmax_along(np.zeros((0, 3)), 1).shape == (0, 3)
+    with pytest.raises(ValueError):  # as numpy's max over an empty axis
+        reductions.softmax_along(np.zeros((3, 0)), 1)
+
+
+# ------------------------------------------------------------------ sums as BLAS products
+
+
+SUM_ARRAYS = [
+    _rng.standard_normal((4, 5, 6)).astype(np.float32),
+    _rng.standard_normal((4, 5, 6)),
+    _rng.standard_normal((6, 5, 4)).transpose(2, 1, 0),  # not contiguous: numpy's own sum
+    np.zeros((0, 3)),
+    _rng.standard_normal(7),
+]
+
+
+def sums_agree_with_numpy(sums_along, array) -> bool:
+    """`sums_along(array, axis)` equals numpy's keepdims sum for every axis."""
+    tol = 1e-5 if array.dtype == np.float32 else 1e-12
+    return all(
+        np.allclose(sums_along(array, axis), array.sum(axis=axis, keepdims=True), atol=tol)
+        for axis in range(array.ndim)
+    )
+
+
+def sums_always_along_the_last_axis(array, axis):
+    """Wrong: the BLAS product used whatever `axis` says."""
+    rows = array.reshape(-1, array.shape[-1]) @ np.ones(array.shape[-1], array.dtype)
+    return rows.reshape(*array.shape[:-1], 1)
+
+
+@pytest.mark.parametrize("array", SUM_ARRAYS)
+def test_blas_sums_equal_numpy_sums(array):
+    assert sums_agree_with_numpy(reductions.sums_along, array)
+    tol = 1e-5 if array.dtype == np.float32 else 1e-12
+    for count in range(1, array.ndim + 1):
+        np.testing.assert_allclose(
+            core.sum_leading_dims(array, count), array.sum(axis=tuple(range(count))), atol=tol
+        )
+
+
+def test_blas_sum_check_catches_summing_the_wrong_axis():
+    assert not sums_agree_with_numpy(sums_always_along_the_last_axis, SUM_ARRAYS[1])
+
+
+def test_cached_constant_vectors_cannot_be_changed():
+    ones = core.constant_vector(4, 1.0, np.dtype(np.float32))
+    assert ones is core.constant_vector(4, 1.0, np.dtype(np.float32))
+    with pytest.raises(ValueError, match="read-only"):
+        ones[0] = 2.0
+
+
+def test_getitem_gradient_keeps_the_input_memory_order():
+    """The gradient of a slice of a permuted array is laid out like that array, so the
+    permute's backward hands on a C-contiguous gradient (no copy when reshaped)."""
+    base = Tensor(_rng.standard_normal((2, 3, 4)), requires_grad=True)
+    picked = base.permute(2, 0, 1)[1]
+    (picked * Tensor(_rng.standard_normal(picked.shape))).sum().backward()
+    assert base.grad.numpy().flags.c_contiguous
+    assert np.count_nonzero(base.grad.numpy()[:, :, [0, 2, 3]]) == 0
+
+
+# ------------------------------------------------------------------ keeping freed memory
+
+FAULTS_SCRIPT = """
+import resource, numpy as np, clownpiece
+def round_trip():
+    arrays = [np.ones(2**18, np.float32) for _ in range(48)]  # 48 MiB, then all freed
+    del arrays
+round_trip()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(3):
+    round_trip()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def page_faults_of_reallocation(keep: str) -> int:
+    env = {**os.environ, "CLOWNPIECE_KEEP_FREED_MEMORY": keep}
+    run = subprocess.run(
+        [sys.executable, "-c", FAULTS_SCRIPT], env=env, capture_output=True, text=True, check=True
+    )
+    return int(run.stdout)
+
+
+@pytest.mark.skipif(
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only"
+)
+def test_freed_arrays_are_reused_without_page_faults():
+    """Three rounds of 48 MiB of arrays: with the setting, the heap is reused (a handful
+    of faults); with it switched off, every round faults its pages in again."""
+    kept, returned = page_faults_of_reallocation("1"), page_faults_of_reallocation("0")
+    assert kept < 1000 < returned
+    assert returned > 3 * 48 * 2**20 // 4096 // 2  # most of the 3 x 12,288 pages
