@@ -179,21 +179,21 @@ def layer_norm(
     affine_fits = all(p is None or tuple(p.shape) == shape for p in (weight, bias))
     out = apply_op(
         ops.layer_norm,
-        as_shape(x, (*lead, size)),
-        as_shape(weight, (size,)) if affine_fits else None,
-        as_shape(bias, (size,)) if affine_fits else None,
+        x if x.shape == (*lead, size) else x.reshape(*lead, size),
+        as_vector(weight, size) if affine_fits else None,
+        as_vector(bias, size) if affine_fits else None,
         eps=eps,
     )
-    out = as_shape(out, x.shape)
+    out = out if out.shape == x.shape else out.reshape(x.shape)
     if not affine_fits:  # weight or bias broadcast from another shape: apply them as ops
         out = out if weight is None else out * weight
         out = out if bias is None else out + bias
     return out
 
 
-def as_shape(t: Tensor | None, shape: tuple) -> Tensor | None:
-    """`t` reshaped to `shape`; itself if it has that shape already (no node recorded)."""
-    return t if t is None or tuple(t.shape) == shape else t.reshape(shape)
+def as_vector(t: Tensor | None, size: int) -> Tensor | None:
+    """`t` as a vector of `size` elements; itself if it is one already (no node recorded)."""
+    return t if t is None or tuple(t.shape) == (size,) else t.reshape(size)
 
 
 def unfold(
