@@ -37,7 +37,7 @@ class _StudentFinder(importlib.abc.MetaPathFinder):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
-            spec.loader = _SourceOnlyLoader(fullname, spec.origin)
+            spec.loader = _SourceOnlyLoader(fullname, str(spec.origin))
             spec.cached = None
         return spec
 

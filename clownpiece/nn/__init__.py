@@ -7,7 +7,8 @@ directly as `nn.xavier_uniform_` (the course's `nn/__init__` re-exports them).
 from . import functional, init
 from .activations import GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
-from .conv import Conv2D, Conv2d
+from .conv import Conv2D as Conv2D  # course spelling (clownpiece/course.py)
+from .conv import Conv2d
 from .init import (
     calculate_gain,
     constant_,
