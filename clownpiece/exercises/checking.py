@@ -131,6 +131,7 @@ def check(group: str, *, path: Any = None, **objects: Any) -> Report:
         reason = str(exc.args[0]) if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         report = Report(f"check({group!r})", [Row("the checks could run", False, one_line(reason))])
     print(report.text())
+    report.printed = True
     return report
 
 
@@ -150,6 +151,7 @@ def check_function(
         report = run_groups([GROUPS["function"]], {"function": subject}, title)
     if verbose:
         print(report.text())
+        report.printed = True
     return report
 
 

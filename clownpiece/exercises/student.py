@@ -127,8 +127,7 @@ def training_nn() -> TrainingNN:
 
         return TrainingNN(
             nn,
-            f"models are built from clownpiece.nn (set {ENV}=<your folder> "
-            f"to train on your own package)",
+            f"models from clownpiece.nn ({ENV}=<folder> trains on your own package)",
         )
     folder = student_folder()
     return TrainingNN(
