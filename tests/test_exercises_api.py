@@ -337,3 +337,11 @@ def test_a_check_as_a_cells_last_line_shows_its_table_once(capsys):
     assert first.count("registration on") == 1
     report._ipython_display_()  # `report` in a later cell
     assert capsys.readouterr().out == report.text() + "\n"
+
+
+def test_code_typed_in_a_notebook_cell_is_located_as_cell():
+    from clownpiece.exercises.stubs import label
+
+    assert label("/tmp/ipykernel_4242/1072872515.py", None) == "<cell>"
+    assert label("<ipython-input-3-abc>", None) == "<cell>"
+    assert label("/somewhere/else/module.py", None) == "module.py"
