@@ -48,6 +48,7 @@ import safetensors.numpy
 
 from .tensor import Tensor
 
+fcntl: Any
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks, so temp files of killed saves stay
@@ -63,7 +64,7 @@ FORMAT_KEY, ORDER_KEY, NONE_KEY, DIGEST_KEY = (
 _OUR_KEYS = {FORMAT_KEY, ORDER_KEY, NONE_KEY, DIGEST_KEY}
 _ZEROS = b"0" * 64  # the digest field while the digest is computed
 _DIGEST_FIELD = re.compile(rb'"clownpiece\.sha256":"([0-9a-f]{64})"')
-_DTYPES = {  # safetensors code -> numpy dtype, for every dtype Tensor supports
+_DTYPES: dict[str, np.dtype] = {  # safetensors code -> numpy dtype, every dtype Tensor has
     "F32": np.dtype("<f4"),
     "F64": np.dtype("<f8"),
     "I32": np.dtype("<i4"),

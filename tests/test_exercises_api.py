@@ -326,3 +326,22 @@ def test_the_library_never_imports_the_exercises():
         timeout=60,
     )
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_check_as_a_cells_last_line_shows_its_table_once(capsys):
+    """IPython displays a cell's last value: the printed table must not be followed by a
+    second rendering of the returned report; a report evaluated later shows its table."""
+    report = check("registration")
+    report._ipython_display_()  # what IPython does with `check(...)` as the last line
+    first = capsys.readouterr().out
+    assert first.count("registration on") == 1
+    report._ipython_display_()  # `report` in a later cell
+    assert capsys.readouterr().out == report.text() + "\n"
+
+
+def test_code_typed_in_a_notebook_cell_is_located_as_cell():
+    from clownpiece.exercises.stubs import label
+
+    assert label("/tmp/ipykernel_4242/1072872515.py", None) == "<cell>"
+    assert label("<ipython-input-3-abc>", None) == "<cell>"
+    assert label("/somewhere/else/module.py", None) == "module.py"

@@ -50,7 +50,9 @@ def longest_line(text: str) -> int:
 
 def cell_text_width(cell: nodes.Element) -> int:
     """Longest line of a cell's source, text outputs and displayed code listings."""
-    widths = [longest_line(block.astext()) for block in cell.findall(nodes.literal_block)]
+    widths = [
+        longest_line(block.astext()) for block in cell.findall(nodes.literal_block)
+    ]
     for raw in cell.findall(nodes.raw):
         for pre in _PRE.findall(raw.astext()):
             widths.append(longest_line(html.unescape(_TAG.sub("", pre))))
@@ -69,7 +71,9 @@ def png_header(path: Path) -> tuple[int, set[str]] | None:
     while pos + 8 <= len(data):
         (length,) = struct.unpack(">I", data[pos : pos + 4])
         if data[pos + 4 : pos + 8] == b"tEXt":
-            keys.add(data[pos + 8 : pos + 8 + length].split(b"\0", 1)[0].decode("latin-1"))
+            keys.add(
+                data[pos + 8 : pos + 8 + length].split(b"\0", 1)[0].decode("latin-1")
+            )
         pos += 12 + length
     return struct.unpack(">I", data[16:20])[0], keys
 
@@ -90,12 +94,16 @@ def mark_figures(cell: nodes.Element, srcdir: Path) -> int:
 
 def has_contents_column(doctree: nodes.document) -> bool:
     """The theme shows a "Contents" column when the page has sections below its title."""
-    return any(isinstance(s.parent, nodes.section) for s in doctree.findall(nodes.section))
+    return any(
+        isinstance(s.parent, nodes.section) for s in doctree.findall(nodes.section)
+    )
 
 
 def mark_wide_cells(app, doctree) -> None:
     srcdir = Path(app.srcdir)
-    wide = [WIDE_CLASS, THEME_WIDE_CLASS] if has_contents_column(doctree) else [WIDE_CLASS]
+    wide = (
+        [WIDE_CLASS, THEME_WIDE_CLASS] if has_contents_column(doctree) else [WIDE_CLASS]
+    )
     for cell in doctree.findall(nodes.container):
         if "cell" not in cell.get("classes", []):
             continue

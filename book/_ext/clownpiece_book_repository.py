@@ -43,7 +43,9 @@ def configure_buttons(app, config) -> None:
         options[button] = False
     launch = dict(options.get("launch_buttons") or {})
     for key in LAUNCH_URL_KEYS:
-        launch[key] = ""  # sphinx-book-theme skips the launch menu when every URL is empty
+        launch[key] = (
+            ""  # sphinx-book-theme skips the launch menu when every URL is empty
+        )
     launch["thebe"] = False
     options["launch_buttons"] = launch
 

@@ -45,7 +45,11 @@ def colab_block(url: str, branch: str, notebook_dir: str) -> str:
 def without_colab_block(source: str) -> str:
     """A cell's source with the block written by colab_block() taken out."""
     lines = source.split("\n")
-    starts = [i for i, line in enumerate(lines[:6]) if line.startswith('if "google.colab" in ')]
+    starts = [
+        i
+        for i, line in enumerate(lines[:6])
+        if line.startswith('if "google.colab" in ')
+    ]
     if not lines or lines[0] != FIRST_LINE or not starts:
         return source
     end = starts[0] + 1
@@ -62,7 +66,9 @@ def read_repository(config: Path) -> tuple[str, str]:
 
     repo = yaml.safe_load(config.read_text(encoding="utf-8")).get("repository") or {}
     url = (repo.get("url") or "").strip().rstrip("/")
-    return (url[:-4] if url.endswith(".git") else url), str(repo.get("branch") or "main")
+    return (url[:-4] if url.endswith(".git") else url), str(
+        repo.get("branch") or "main"
+    )
 
 
 def write_repository(config: Path, url: str, branch: str | None) -> None:
@@ -74,10 +80,16 @@ def write_repository(config: Path, url: str, branch: str | None) -> None:
     body = section.group(1)
     if not re.search(r"(?m)^\s+url:.*$", body):
         raise SystemExit(f"{config}: the repository section has no url line")
-    body = re.sub(r"(?m)^(\s+url:).*$", lambda m: f'{m.group(1)} "{url}"', body, count=1)
+    body = re.sub(
+        r"(?m)^(\s+url:).*$", lambda m: f'{m.group(1)} "{url}"', body, count=1
+    )
     if branch is not None:
-        body = re.sub(r"(?m)^(\s+branch:).*$", lambda m: f"{m.group(1)} {branch}", body, count=1)
-    config.write_text(text[: section.start(1)] + body + text[section.end(1) :], encoding="utf-8")
+        body = re.sub(
+            r"(?m)^(\s+branch:).*$", lambda m: f"{m.group(1)} {branch}", body, count=1
+        )
+    config.write_text(
+        text[: section.start(1)] + body + text[section.end(1) :], encoding="utf-8"
+    )
 
 
 def chapters(root: Path) -> list[Path]:
@@ -130,27 +142,41 @@ def sync_chapters(root: Path, write: bool) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("url", nargs="?", help='https://github.com/OWNER/NAME, or "" for none')
-    parser.add_argument("--branch", help="the branch Binder and Colab open (default: unchanged)")
-    parser.add_argument("--check", action="store_true", help="only report disagreements")
+    parser.add_argument(
+        "url", nargs="?", help='https://github.com/OWNER/NAME, or "" for none'
+    )
+    parser.add_argument(
+        "--branch", help="the branch Binder and Colab open (default: unchanged)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only report disagreements"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.url is not None or args.branch is not None:
         if args.check:
             parser.error("--check takes no URL or branch")
-        url = None if args.url is None else args.url.strip().rstrip("/").removesuffix(".git")
+        url = (
+            None
+            if args.url is None
+            else args.url.strip().rstrip("/").removesuffix(".git")
+        )
         if url and not GITHUB_URL.match(url):
             parser.error(f"expected https://github.com/OWNER/NAME, got {args.url!r}")
         current, _ = read_repository(root / "_config.yml")
-        write_repository(root / "_config.yml", current if url is None else url, args.branch)
+        write_repository(
+            root / "_config.yml", current if url is None else url, args.branch
+        )
     stale = sync_chapters(root, write=not args.check)
     url, branch = read_repository(root / "_config.yml")
     for path in stale:
         verb = "disagrees with" if args.check else "updated from"
         print(f"{path.relative_to(root)}: {verb} _config.yml", file=sys.stderr)
     if not args.check:
-        print(f"repository: {url or '(none)'} (branch {branch}); {len(stale)} chapter(s) updated")
+        print(
+            f"repository: {url or '(none)'} (branch {branch}); {len(stale)} chapter(s) updated"
+        )
     return 1 if args.check and stale else 0
 
 

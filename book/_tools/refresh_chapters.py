@@ -37,7 +37,9 @@ class ShownCode:
 def python_source(cell_source: str) -> str:
     """The cell's code with IPython magics and shell lines blanked, so `ast` can parse it."""
     lines = cell_source.splitlines()
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in lines
+    )
 
 
 def shown_paths(cell_source: str) -> list[tuple[str, ...]]:
@@ -50,10 +52,16 @@ def shown_paths(cell_source: str) -> list[tuple[str, ...]]:
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
-            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "show_source"
+            and getattr(node.func, "id", getattr(node.func, "attr", None))
+            == "show_source"
         ):
-            if not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
-                raise ValueError(f"show_source takes literal strings only, got {ast.unparse(node)}")
+            if not all(
+                isinstance(a, ast.Constant) and isinstance(a.value, str)
+                for a in node.args
+            ):
+                raise ValueError(
+                    f"show_source takes literal strings only, got {ast.unparse(node)}"
+                )
             calls.append(tuple(a.value for a in node.args))
     return calls
 
@@ -124,9 +132,15 @@ def execute(chapter: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("chapters", nargs="*", type=Path, help="default: every book/*.ipynb")
-    parser.add_argument("--check", action="store_true", help="list stale chapters, run nothing")
-    parser.add_argument("--list", action="store_true", help="print which chapter shows what")
+    parser.add_argument(
+        "chapters", nargs="*", type=Path, help="default: every book/*.ipynb"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="list stale chapters, run nothing"
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="print which chapter shows what"
+    )
     args = parser.parse_args(argv)
     chapters = args.chapters or sorted(BOOK.glob("*.ipynb"))
     if args.list:

@@ -75,5 +75,6 @@ def batch_shape(ns: Any) -> None:
         if op is not ns.reference:
             _close(out, ns.reference(Tensor(data.copy())), "output", 1e-5, 1e-4)
         (out * Tensor(weights.copy())).sum().backward()
+        assert x.grad is not None, "backward() left x.grad at None"
         grads.append(x.grad)
     _close(grads[0], grads[1], "gradient", 1e-5, 1e-4)

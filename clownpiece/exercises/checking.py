@@ -45,23 +45,23 @@ def student_subject(kind: str, path: Any = None, objects: dict | None = None) ->
     if kind == "train" and not (folder / "train.py").is_file():
         return Subject(error=f"not implemented yet: no train.py next to nn/ in {folder}")
     try:
-        value = load_nn(folder) if kind == "nn" else load_train(folder)
+        loaded: Any = load_nn(folder) if kind == "nn" else load_train(folder)
     except Exception as exc:  # SyntaxError, ImportError, anything the student's code raises
         return Subject(error=import_error(exc, folder))
-    value = Namespace(value, **objects) if objects else value
-    return Subject(value, *scan(_code_of(value), folder))
+    loaded = Namespace(loaded, **objects) if objects else loaded
+    return Subject(loaded, *scan(_code_of(loaded), folder))
 
 
 def reference_subject(kind: str, objects: dict | None = None) -> Subject:
     """`clownpiece.nn` (or the reference training helpers), with `objects` laid over it."""
-    if kind == "nn":
-        from .. import nn as value
-    else:
-        from . import reference_train as value
+    from .. import nn
+    from . import reference_train
+
+    reference: Any = nn if kind == "nn" else reference_train
     if not objects:
-        return Subject(value)
-    value = Namespace(value, **objects)
-    return Subject(value, *scan(_code_of(value), None))
+        return Subject(reference)
+    laid_over = Namespace(reference, **objects)
+    return Subject(laid_over, *scan(_code_of(laid_over), None))
 
 
 def _code_of(value: Any) -> list:
@@ -131,6 +131,7 @@ def check(group: str, *, path: Any = None, **objects: Any) -> Report:
         reason = str(exc.args[0]) if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         report = Report(f"check({group!r})", [Row("the checks could run", False, one_line(reason))])
     print(report.text())
+    report.printed = True
     return report
 
 
@@ -150,6 +151,7 @@ def check_function(
         report = run_groups([GROUPS["function"]], {"function": subject}, title)
     if verbose:
         print(report.text())
+        report.printed = True
     return report
 
 

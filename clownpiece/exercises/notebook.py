@@ -97,7 +97,7 @@ def use_book_figures(shell: Any) -> None:
     except ImportError:  # a chapter without figures runs without matplotlib
         return
     shell.run_line_magic("matplotlib", "inline")
-    matplotlib.rcParams.update(FIGURE_STYLE)
+    matplotlib.rcParams.update(FIGURE_STYLE)  # type: ignore[arg-type]
     shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 

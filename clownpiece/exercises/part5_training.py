@@ -74,7 +74,9 @@ def sgd_generator(train: Any) -> None:
     model = reference.Sequential(reference.Linear(3, 4), reference.Tanh(), reference.Linear(4, 1))
     x = Tensor(np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32))
     (model(x) * model(x)).sum().backward()
-    before = [(p.numpy().copy(), p.grad.numpy().copy()) for p in model.parameters()]
+    params = list(model.parameters())
+    assert all(p.grad is not None for p in params)
+    before = [(p.numpy().copy(), p.grad.numpy().copy()) for p in params if p.grad is not None]
     need(train, "sgd_step")(model.parameters(), 0.5)
     for (old, grad), p in zip(before, model.parameters()):
         expect_close(p, old - 0.5 * grad, "a parameter after sgd_step(model.parameters(), 0.5)")

@@ -25,6 +25,15 @@ class Report:
     def __init__(self, title: str, rows: list[Row] | None = None) -> None:
         self.title = title
         self.rows: list[Row] = list(rows or [])
+        self.printed = False  # `check()` printed the table: don't show it a second time
+
+    def _ipython_display_(self) -> None:
+        """In a notebook the table is the report: `check(...)` as a cell's last line shows it
+        once (check printed it already), and `report` in a later cell shows it again."""
+        if self.printed:
+            self.printed = False
+        else:
+            print(self.text())
 
     def add(self, row: Row) -> None:
         self.rows.append(row)

@@ -56,12 +56,8 @@ def seeded(seed: int) -> Iterator[None]:
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Interrupt the block after `seconds` (main thread on Unix only; otherwise no limit)."""
-    usable = (
-        seconds
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not seconds or not usable:
         yield
         return
 

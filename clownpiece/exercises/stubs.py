@@ -62,7 +62,11 @@ def _functions(obj: Any, module_name: str | None) -> list[types.FunctionType]:
 
 
 def label(filename: str, root: Path | None) -> str:
-    """`filename` relative to the student's folder (no machine path), else its base name."""
+    """`filename` relative to the student's folder (no machine path), `<cell>` for code typed
+    in a notebook cell (ipykernel compiles cells to /tmp/ipykernel_<pid>/<hash>.py), else its
+    base name."""
+    if Path(filename).parent.name.startswith("ipykernel_") or filename.startswith("<ipython-"):
+        return "<cell>"
     if root is not None:
         try:
             return Path(filename).resolve().relative_to(root.resolve()).as_posix()

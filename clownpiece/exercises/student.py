@@ -37,7 +37,7 @@ class _StudentFinder(importlib.abc.MetaPathFinder):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
-            spec.loader = _SourceOnlyLoader(fullname, spec.origin)
+            spec.loader = _SourceOnlyLoader(fullname, str(spec.origin))
             spec.cached = None
         return spec
 
@@ -127,8 +127,7 @@ def training_nn() -> TrainingNN:
 
         return TrainingNN(
             nn,
-            f"models are built from clownpiece.nn (set {ENV}=<your folder> "
-            f"to train on your own package)",
+            f"models from clownpiece.nn ({ENV}=<folder> trains on your own package)",
         )
     folder = student_folder()
     return TrainingNN(

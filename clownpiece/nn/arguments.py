@@ -36,7 +36,7 @@ def check_number(layer: str, name: str, value, low: float = 0.0, high: float = m
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Real)
-        or not (low <= value <= high and math.isfinite(value))
+        or not (low <= float(value) <= high and math.isfinite(value))
     ):
         where = f">= {low}" if high == math.inf else f"in [{low}, {high}]"
         raise ValueError(f"{layer}: {name} must be a finite number {where}, got {value!r}")
