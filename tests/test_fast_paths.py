@@ -287,3 +287,38 @@ def test_freed_arrays_are_reused_without_page_faults():
     kept, returned = page_faults_of_reallocation("1"), page_faults_of_reallocation("0")
     assert kept < 1000 < returned
     assert returned > 3 * 48 * 2**20 // 4096 // 2  # most of the 3 x 12,288 pages
+
+
+# ------------------------------------------------------------------ integer inputs, as before
+
+INTS = np.array([[1, 2, 3], [4, 5, 7]])
+
+
+def gelu_without_promotion(x):
+    """Wrong: the in-place float passes run on the integer array itself."""
+    density = np.square(x)
+    density *= -0.5  # numpy refuses to write floats into an int array
+    return x * density, (lambda g: g,)
+
+
+@pytest.mark.parametrize(
+    "fn, want",
+    [
+        (lambda t: F.gelu(t), gelu_reference(INTS.astype(np.float64))),
+        (lambda t: t.softmax(-1), softmax_row_by_row(INTS.astype(np.float64), 1)),
+        (lambda t: t.softmax(0), softmax_row_by_row(INTS.astype(np.float64), 0)),
+        (
+            lambda t: F.layer_norm(t, 3),
+            (INTS - INTS.mean(1, keepdims=True)) / np.sqrt(INTS.var(1, keepdims=True) + 1e-5),
+        ),
+    ],
+)
+def test_integer_inputs_give_float64_as_the_unfused_formulas_did(fn, want):
+    out = fn(Tensor(INTS))
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-6, atol=1e-6)
+
+
+def test_integer_check_catches_the_missing_promotion():
+    with pytest.raises(TypeError):  # numpy's UFuncTypeError is a TypeError
+        apply_op(gelu_without_promotion, Tensor(INTS))

@@ -23,6 +23,12 @@ ERF_P = 0.3275911
 HALF_ERF_A = (0.127414796, -0.142248368, 0.7107068705, -0.7265760135, 0.5307027145)
 
 
+def as_float(x: np.ndarray) -> np.ndarray:
+    """Integer and bool arrays as float64 (what numpy's arithmetic made of them in the
+    unfused formulas); float arrays as they are."""
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
 def lower_tail(abs_x: np.ndarray, density: np.ndarray) -> np.ndarray:
     """Phi(-|x|), the normal CDF's smaller tail, from |x| (overwritten) and e^(-x^2/2)."""
     t = abs_x
@@ -46,6 +52,7 @@ def gelu(x: np.ndarray) -> OpResult:
     on this data): with s = 1 where x >= 0, else 0, Phi(x) = tail + s * (1 - 2 tail),
     where tail = Phi(-|x|).
     """
+    x = as_float(x)
     density = np.square(x)  # e^(-x^2/2), shared by Phi and the derivative
     density *= -0.5
     np.exp(density, out=density)
@@ -84,7 +91,7 @@ def layer_norm(x: np.ndarray, weight: Operand, bias: Operand, *, eps: float) -> 
     last dim) may be None. As tensor ops: c = x - x.mean(-1, keepdim=True);
     out = c / ((c * c).mean(-1, keepdim=True) + eps).sqrt() * weight + bias.
     """
-    rows = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+    rows = as_float(x).reshape(math.prod(x.shape[:-1]), x.shape[-1])
     xhat = rows - row_means(rows)[:, None]
     inv_std = row_means(np.square(xhat))
     inv_std += eps

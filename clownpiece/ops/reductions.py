@@ -102,6 +102,8 @@ def softmax_along(x: np.ndarray, axis: int) -> np.ndarray:
     entry; its sum of exponentials shows that (or a non-finite input does), and then the
     rows are shifted one by one.
     """
+    if x.dtype.kind in "iu":  # as np.exp made of integers before: float64
+        x = x.astype(np.float64)
     if x.size:
         e = x - x.max()
         np.exp(e, out=e)
