@@ -1,4 +1,8 @@
-"""Run every benchmark case and print one table: `python -m benchmarks [--repeats N]`."""
+"""Run the benchmark cases and print one table: `python -m benchmarks [--repeats N] [-k TEXT]`.
+
+`-k "MNIST transformer step"` runs one case; `python -m benchmarks.op_profile [mlp]` shows
+where a training step's time goes, op by op.
+"""
 
 from __future__ import annotations
 

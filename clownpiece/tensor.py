@@ -312,7 +312,7 @@ class Tensor(UntracedOps):
         """Add `grad` into `.grad` (the engine calls this on leaves; gradients sum up)."""
         if self.grad is None:
             # a copy: `grad` may be shared with another leaf or be the caller's own array
-            self.grad = Tensor._wrap(np.full(self.shape, grad, self.dtype))
+            self.grad = Tensor._wrap(np.array(np.broadcast_to(grad, self.shape), self.dtype))
         else:
             self.grad = Tensor._wrap((self.grad._data + grad).astype(self.dtype, copy=False))
 

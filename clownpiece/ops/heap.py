@@ -6,9 +6,11 @@ transformer) and frees it at the end. glibc's malloc then hands the top of its h
 to the operating system (its trim threshold adapts to only twice the largest freed
 block), so the next step touches brand-new pages: one page fault per 4 KiB, about 7,000
 per step, which cost ~1-2 µs each in a virtual machine. Measured on the 2-core benchmark
-machine (`python -m benchmarks -k "MNIST transformer step"`): 6,800 faults and 23-25 ms
-per step without this, 0.3 faults and 13 ms with it (PyTorch's step, same process: 500
-faults and 7 ms before, none after).
+machine (MNIST transformer step, before the fused ops of `fused.py`): 6,800 faults and
+23-25 ms per step without this, 0.3 faults and 13 ms with it (PyTorch's step in the same
+process: 500 faults and 7 ms without, none and 6 ms with). Whether a process falls into
+the faulting pattern depends on where its heap happens to end, so without this setting
+the same step takes 13 ms in one run and 25 ms in the next.
 
 The settings are process-wide: blocks up to 32 MiB (glibc's own ceiling for its adaptive
 threshold) come from the heap, and up to 128 MiB of freed heap is kept for reuse. Set the
