@@ -60,7 +60,8 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """Operations inside do not record the graph (and in-place edits of leaves are allowed)."""
+    """Operations inside do not record the graph, and in-place edits of tensors that take part
+    in one (leaves that require grad, intermediate results) are allowed."""
 
     mode = False
 
