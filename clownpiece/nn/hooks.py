@@ -56,22 +56,12 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
         output = module.forward(*args, **kwargs)
         for key, (hook, with_kwargs, _) in list(module._forward_hooks.items()):
             hooks_run.add(key)
-            if with_kwargs:
-                result = hook(module, args, kwargs, output)
-            else:
-                result = hook(module, args, output)
-            if result is not None:
-                output = result
+            output = run_forward_hook(hook, with_kwargs, module, args, kwargs, output)
     except Exception:
         for key, (hook, with_kwargs, always_call) in list(module._forward_hooks.items()):
             if always_call and key not in hooks_run:
                 try:
-                    if with_kwargs:
-                        result = hook(module, args, kwargs, output)
-                    else:
-                        result = hook(module, args, output)
-                    if result is not None:
-                        output = result
+                    output = run_forward_hook(hook, with_kwargs, module, args, kwargs, output)
                 except Exception as error:
                     warnings.warn(
                         f"a forward hook of {type(module).__name__} with always_call=True "
@@ -80,6 +70,17 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
                     )
         raise
     return output
+
+
+def run_forward_hook(
+    hook: Any, with_kwargs: bool, module: Any, args: tuple, kwargs: dict, output: Any
+) -> Any:
+    """Call one forward hook; its result replaces the output unless it is None."""
+    if with_kwargs:
+        result = hook(module, args, kwargs, output)
+    else:
+        result = hook(module, args, output)
+    return output if result is None else result
 
 
 def new_args_and_kwargs(module: Any, result: Any) -> tuple:
