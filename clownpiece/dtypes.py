@@ -38,6 +38,8 @@ def python_data_array(data: Any, dtype: Any) -> np.ndarray:
         array = np.asarray(data)
     except ValueError as e:  # ragged nesting
         raise TypeError(f"Tensor() cannot be built from {type(data).__name__}: {e}") from None
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"Tensor() needs numbers (or nested lists of numbers), got {data!r}")
     if array.dtype.kind not in "biuf":
         bad = _first_non_number(array)
         raise TypeError(
@@ -53,5 +55,6 @@ def _first_non_number(array: np.ndarray) -> str:
         return "complex numbers (not supported)"
     for item in array.flat:
         if not isinstance(item, (bool, int, float, np.bool_, np.integer, np.floating)):
-            return f"{type(item).__name__} value {item!r}"
+            value = item.item() if isinstance(item, np.generic) else item  # np.str_ -> str
+            return f"{type(value).__name__} value {value!r}"
     return f"values of dtype {array.dtype}"

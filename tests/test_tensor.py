@@ -438,6 +438,11 @@ def test_strings_none_and_other_objects_are_refused(data):
     assert _refuses(cp.tensor, data)
 
 
+def test_a_string_is_quoted_in_the_message():
+    with pytest.raises(TypeError, match=r"got '3\.5'"):
+        Tensor("3.5")
+
+
 def test_the_refusal_check_catches_the_old_parser():
     """The old constructor parsed "3.5" and turned None into nan: the check would fail it."""
 
@@ -457,8 +462,8 @@ def test_refused_like_pytorch():
 def test_error_names_the_bad_element():
     with pytest.raises(TypeError, match="NoneType value None"):
         Tensor([1.0, None])
-    with pytest.raises(TypeError, match="str"):
-        Tensor("3.5")
+    with pytest.raises(TypeError, match="list containing str value '1'"):
+        Tensor(["1", 2])
 
 
 def test_no_data_is_an_empty_float32_tensor_like_torch():
