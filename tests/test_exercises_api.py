@@ -12,7 +12,15 @@ import textwrap
 
 import numpy as np
 import pytest
-from student_packages import ROOT, SKELETON, SOLUTION, copy_package, mix, variant
+from student_packages import (
+    ROOT,
+    SOLUTION,
+    STUDENT,
+    copy_package,
+    mix,
+    shipped_skeleton,
+    variant,
+)
 
 import clownpiece as cp
 from clownpiece import Tensor
@@ -41,11 +49,12 @@ def no_student_env(monkeypatch):
 
 
 def test_check_prints_a_table_that_fits_90_columns_and_returns_the_report(capsys):
-    report = check("registration", path=SKELETON)
+    skeleton = shipped_skeleton()
+    report = check("registration", path=skeleton)
     out = capsys.readouterr().out
     assert isinstance(report, Report) and not report and report.passed == 0
     lines = out.rstrip("\n").split("\n")
-    assert lines[0] == f"registration on {os.path.relpath(SKELETON)}/nn: 0/12 passed"
+    assert lines[0] == f"registration on {os.path.relpath(skeleton)}/nn: 0/12 passed"
     assert max(len(line) for line in lines) <= 90
     assert lines[1] == "  FAIL  attribute access returns what was assigned"
     assert lines[2].startswith("        not implemented yet: Module.__init__ (nn/module.py:")
@@ -78,7 +87,7 @@ def test_check_never_raises(capsys, tmp_path):
 
 def test_an_edit_shows_up_at_the_next_check_without_restarting(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as on a student's machine
-    folder = copy_package(SKELETON, tmp_path / "pkg")
+    folder = copy_package(shipped_skeleton(), tmp_path / "pkg")
     assert check("tanh", path=folder).passed == 0
     shutil.copy(SOLUTION / "nn" / "module.py", folder / "nn" / "module.py")
     shutil.copy(SOLUTION / "nn" / "activations.py", folder / "nn" / "activations.py")
@@ -101,7 +110,7 @@ def test_the_package_loads_under_a_private_name_afresh_each_time():
 
 def test_the_folder_comes_from_the_argument_the_environment_or_the_defaults(monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert student_folder() == SKELETON.relative_to(ROOT)
+    assert student_folder() == STUDENT.relative_to(ROOT)
     monkeypatch.chdir(ROOT / "book")
     assert str(student_folder()) == "student"
     monkeypatch.setenv("CLOWNPIECE_NN", "tests/fixtures/student_solution")  # relative to the root
@@ -162,7 +171,7 @@ def test_checks_leave_the_random_generators_and_grad_mode_alone(capsys):
     np.random.seed(5)
     random.seed(5)
     check("init", path=SOLUTION)
-    check("linear", path=SKELETON)
+    check("linear", path=shipped_skeleton())
     assert draws() == expected
     with cp.no_grad():
         check("sgd_step", path=SOLUTION)
@@ -181,7 +190,7 @@ def test_objects_from_the_notebook_replace_the_package_names(capsys):
         def forward(self, x):
             return x.tanh()
 
-    report = check("tanh", path=SKELETON, Tanh=NotebookTanh)
+    report = check("tanh", path=shipped_skeleton(), Tanh=NotebookTanh)
     assert report.failed == ["repr 'Tanh()'"]  # the class is not named Tanh
     assert "+ Tanh from the notebook" in capsys.readouterr().out
 

@@ -10,7 +10,15 @@ import subprocess
 import sys
 
 import pytest
-from student_packages import ROOT, SKELETON, SOLUTION, mix, variant
+from student_packages import (
+    ROOT,
+    SOLUTION,
+    copy_package,
+    edited_files,
+    mix,
+    shipped_skeleton,
+    variant,
+)
 
 from clownpiece import grade
 from clownpiece.exercises import GROUPS, PARTS, groups_of, run
@@ -57,7 +65,7 @@ def test_correct_student_package_scores_full(capsys):
 
 
 def test_shipped_skeleton_scores_zero_with_a_reason_for_every_check(capsys):
-    status, lines = graded(capsys, "--impl", str(SKELETON))
+    status, lines = graded(capsys, "--impl", str(shipped_skeleton()))
     assert status == 1
     assert lines[-1] == f"score: 0/{TOTAL}"
     found = rows(lines)
@@ -72,6 +80,7 @@ def test_shipped_skeleton_scores_zero_with_a_reason_for_every_check(capsys):
 
 
 def test_default_is_book_student_from_the_repository_root(capsys, monkeypatch):
+    shipped_skeleton()
     monkeypatch.chdir(ROOT)
     status, lines = graded(capsys, "part2")
     assert (
@@ -183,6 +192,7 @@ def test_bad_command_lines_exit_2(capsys, tmp_path):
 
 
 def test_module_entry_point_runs_and_sets_the_exit_status():
+    shipped_skeleton()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "clownpiece.grade", "part2", "--impl", "reference"],
@@ -204,8 +214,9 @@ def test_module_entry_point_runs_and_sets_the_exit_status():
     assert done.returncode == 1 and done.stdout.rstrip().endswith("score: 0/8")
 
 
-@pytest.mark.parametrize("folder", [SKELETON, SOLUTION], ids=["skeleton", "solution"])
-def test_student_packages_import_only_the_tensor_layer(folder):
+@pytest.mark.parametrize("which", ["skeleton", "solution"])
+def test_student_packages_import_only_the_tensor_layer(which):
+    folder = shipped_skeleton() if which == "skeleton" else SOLUTION
     allowed = {
         "clownpiece",
         "clownpiece.autograd",
@@ -232,3 +243,27 @@ def test_a_package_without_train_py_loses_part5_only(tmp_path):
     assert set(report.reasons.values()) == {
         f"not implemented yet: no train.py next to nn/ in {folder}"
     }
+
+
+def test_the_skeleton_tests_skip_once_a_student_has_edited_the_package(tmp_path, monkeypatch):
+    """A student who solved book/student runs the test suite: the tests that need the
+    skeleton unsolved skip instead of failing; under CI an edit is a failure."""
+    copy = copy_package(shipped_skeleton(), tmp_path / "pkg")
+    assert edited_files(copy) == [] and shipped_skeleton(copy) == copy
+    module = copy / "nn" / "module.py"
+    module.write_text(module.read_text().replace("pass", "return None", 1))
+    (copy / "nn" / "helpers.py").write_text("X = 1\n")
+    assert edited_files(copy) == ["nn/helpers.py", "nn/module.py"]
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="nn/helpers.py, nn/module.py"):
+        shipped_skeleton(copy)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="run python tests/student_packages.py"):
+        shipped_skeleton(copy)
+
+
+def test_line_endings_do_not_count_as_an_edit(tmp_path):
+    copy = copy_package(shipped_skeleton(), tmp_path / "pkg")
+    init = copy / "nn" / "init.py"
+    init.write_bytes(init.read_bytes().replace(b"\n", b"\r\n"))
+    assert edited_files(copy) == []
