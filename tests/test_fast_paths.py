@@ -323,6 +323,48 @@ def test_blas_sum_check_catches_summing_the_wrong_axis():
     assert not sums_agree_with_numpy(sums_always_along_the_last_axis, SUM_ARRAYS[1])
 
 
+GRAD_TARGETS = [
+    (_rng.standard_normal((4, 5, 6)), (6,)),  # a bias: one BLAS product
+    (_rng.standard_normal((7, 3)).astype(np.float32), (3,)),
+    (_rng.standard_normal((7, 1)), (1,)),
+    (_rng.standard_normal((6, 5, 4)).transpose(2, 1, 0), (6,)),  # not contiguous: unbroadcast
+    (_rng.standard_normal((4, 5, 6)), (5, 1)),  # not a vector: unbroadcast
+    (_rng.standard_normal((4, 6)), (4, 6)),  # nothing to sum
+    (np.zeros((0, 3)), (3,)),
+]
+
+
+def sums_like_unbroadcast(sum_to_shape, grad, shape) -> bool:
+    got = sum_to_shape(grad, shape)
+    tol = 1e-5 if grad.dtype == np.float32 else 1e-12
+    want = core.unbroadcast(grad, shape)
+    return got.shape == want.shape and np.allclose(got, want, rtol=tol, atol=tol)
+
+
+def bias_sums_over_the_wrong_axis(grad, shape):
+    """Wrong: sums along each row (grad @ ones) where the columns should be summed."""
+    return grad.reshape(-1, shape[0]) @ np.ones(shape[0])
+
+
+@pytest.mark.parametrize("grad, shape", GRAD_TARGETS)
+def test_bias_gradient_sums_equal_unbroadcast(grad, shape):
+    assert sums_like_unbroadcast(core.sum_to_shape, grad, shape)
+
+
+def test_bias_gradient_check_catches_summing_the_rows():
+    grad = _rng.standard_normal((6, 6))
+    assert not sums_like_unbroadcast(bias_sums_over_the_wrong_axis, grad, (6,))
+
+
+def test_add_sends_a_bias_its_column_sums():
+    x = Tensor(_rng.standard_normal((3, 4, 5)), requires_grad=True)
+    b = Tensor(_rng.standard_normal(5), requires_grad=True)
+    upstream = _rng.standard_normal((3, 4, 5))
+    ((x + b) * Tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), upstream.sum(axis=(0, 1)), rtol=1e-12)
+    np.testing.assert_array_equal(x.grad.numpy(), upstream)
+
+
 def test_cached_constant_vectors_cannot_be_changed():
     ones = core.constant_vector(4, 1.0, np.dtype(np.float32))
     assert ones is core.constant_vector(4, 1.0, np.dtype(np.float32))
