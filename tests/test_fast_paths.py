@@ -111,12 +111,21 @@ def test_lower_tail_equals_the_polynomial_in_t(tail):
     assert matches == (tail is fused.lower_tail)
 
 
-def test_gelu_cdf_as_absolute_difference_on_both_sides_of_zero():
+def gelu_cdf_without_the_abs(x):
+    """Wrong: Phi(x) as s - tail, so -tail (not tail) where x < 0."""
+    density = np.exp(-0.5 * x * x)
+    tail = fused.lower_tail(np.abs(x), density)
+    return x * ((x >= 0) - tail), ()
+
+
+@pytest.mark.parametrize("gelu", [fused.gelu, gelu_cdf_without_the_abs])
+def test_gelu_cdf_as_absolute_difference_on_both_sides_of_zero(gelu):
     """Phi(x) = |s - tail|: the value x Phi(x) at points where each branch is taken."""
     x = np.array([-3.0, -0.5, -1e-9, 0.0, 1e-9, 0.5, 3.0])
-    out, _ = fused.gelu(x)
-    np.testing.assert_allclose(out, gelu_reference(x), rtol=0, atol=3e-7)  # A&S: 7.5e-8 |x|
-    assert out[3] == 0.0 and (out[:3] < 0).all() and (out[4:] > 0).all()
+    out, _ = gelu(x)
+    close = np.allclose(out, gelu_reference(x), rtol=0, atol=3e-7)  # A&S: 7.5e-8 |x|
+    signs = out[3] == 0.0 and (out[:3] < 0).all() and (out[4:] > 0).all()
+    assert (close and signs) == (gelu is fused.gelu)
 
 
 def test_functional_gelu_records_one_node():
