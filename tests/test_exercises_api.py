@@ -290,6 +290,10 @@ def test_show_source_displays_the_package_code_as_text_and_html():
         == source_text("clownpiece.nn.module:Module.__setattr__", "clownpiece.nn.init:zeros_")
     )
     assert "<pre" in data["text/html"] and "__setattr__" in data["text/html"]
+    first_line = data["text/html"].split("\n")[0]  # JupyterLab's label of a collapsed output
+    assert first_line == (
+        "Reference: Module.__setattr__ in clownpiece/nn/module.py; zeros_ in clownpiece/nn/init.py"
+    )
 
 
 def test_resolve_names_objects_by_module_and_qualified_name():

@@ -32,9 +32,33 @@ def source_text(*paths: str) -> str:
     return "\n\n".join(textwrap.dedent(inspect.getsource(resolve(p))).rstrip() for p in paths)
 
 
-def show_source(*paths: str) -> Any:
-    """A syntax-highlighted display of the named objects' source (IPython `Code`); its plain
-    text is exactly `source_text(*paths)`."""
-    from IPython.display import Code
+def heading(*paths: str) -> str:
+    """What `show_source` shows, in one line: "Module.__setattr__ in clownpiece/nn/module.py"."""
+    named = []
+    for path in paths:
+        module_name, _, qualname = path.partition(":")
+        named.append(f"{qualname} in {module_name.replace('.', '/')}.py")
+    return "Reference: " + "; ".join(named)
 
-    return Code(source_text(*paths), language="python")
+
+class SourceDisplay:
+    """The named objects' source: as plain text exactly `source_text(*paths)`; as HTML a line
+    naming them (JupyterLab shows an output's first line on its collapsed placeholder), then
+    the highlighted code."""
+
+    def __init__(self, *paths: str) -> None:
+        self.paths, self.text = paths, source_text(*paths)
+
+    def _repr_html_(self) -> str:
+        from IPython.display import Code
+
+        return f"{heading(*self.paths)}\n{Code(self.text, language='python')._repr_html_()}"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.text)
+
+
+def show_source(*paths: str) -> SourceDisplay:
+    """A syntax-highlighted display of the named objects' source; its plain text is exactly
+    `source_text(*paths)`."""
+    return SourceDisplay(*paths)
