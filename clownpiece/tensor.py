@@ -25,6 +25,7 @@ from .dtypes import (  # noqa: F401  (re-exported: clownpiece.float32, ...)
 )
 from .engine import Node, parent_of, run_backward
 from .grad_mode import is_grad_enabled
+from .gradient_buffers import first_grad
 from .ops.core import OpResult
 from .ops.heap import keep_freed_memory
 from .ops.shape import index_array, int_sizes
@@ -70,6 +71,9 @@ def keep_flag(keepdim: bool | None, keepdims: bool | None) -> bool:
     return bool(keepdims if keepdim is None else keepdim)
 
 
+new_object = object.__new__
+
+
 def _rebuild(cls: type, data: np.ndarray, requires_grad: bool) -> Tensor:
     t: Tensor = object.__new__(cls)
     t._data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, None
@@ -96,8 +100,11 @@ class Tensor(UntracedOps):
     @staticmethod
     def _wrap(array: np.ndarray) -> Tensor:
         """A Tensor around an existing array, skipping all checks (internal fast path)."""
-        t = object.__new__(Tensor)
-        t._data, t.requires_grad, t.grad, t.grad_fn = array, False, None, None
+        t = new_object(Tensor)
+        t._data = array
+        t.requires_grad = False
+        t.grad = None
+        t.grad_fn = None
         return t
 
     # ------------------------------------------------------------------ factories
@@ -311,8 +318,9 @@ class Tensor(UntracedOps):
     def accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` into `.grad` (the engine calls this on leaves; gradients sum up)."""
         if self.grad is None:
-            # a copy: `grad` may be shared with another leaf or be the caller's own array
-            self.grad = Tensor._wrap(np.array(np.broadcast_to(grad, self.shape), self.dtype))
+            # a copy, since `grad` may be shared with another leaf or be the caller's own
+            # array; `first_grad` skips the copy when nothing else can see `grad`
+            self.grad = Tensor._wrap(first_grad(grad, self.shape, self._data.dtype))
         else:
             self.grad = Tensor._wrap((self.grad._data + grad).astype(self.dtype, copy=False))
 
