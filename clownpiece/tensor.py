@@ -74,6 +74,16 @@ def keep_flag(keepdim: bool | None, keepdims: bool | None) -> bool:
 new_object = object.__new__
 
 
+def wrap_array(array: np.ndarray) -> Tensor:
+    """A Tensor around an existing array, skipping all checks (the ops' fast path)."""
+    t = new_object(Tensor)
+    t._data = array
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    return t
+
+
 def _rebuild(cls: type, data: np.ndarray, requires_grad: bool) -> Tensor:
     t: Tensor = object.__new__(cls)
     t._data, t.requires_grad, t.grad, t.grad_fn = data, requires_grad, None, None
@@ -97,15 +107,7 @@ class Tensor(UntracedOps):
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
 
-    @staticmethod
-    def _wrap(array: np.ndarray) -> Tensor:
-        """A Tensor around an existing array, skipping all checks (internal fast path)."""
-        t = new_object(Tensor)
-        t._data = array
-        t.requires_grad = False
-        t.grad = None
-        t.grad_fn = None
-        return t
+    _wrap = staticmethod(wrap_array)  # the internal fast path, as a method
 
     # ------------------------------------------------------------------ factories
     @classmethod
@@ -513,7 +515,7 @@ def apply_op(op: Callable[..., OpResult], *operands: Any, **params: Any) -> Tens
             arrays.append(x)
             parents.append(None)
     data, grad_fns = op(*arrays, **params)
-    out = Tensor._wrap(data)
+    out = wrap_array(data)
     if is_grad_enabled():
         for parent in parents:
             if parent is not None:  # an operand wants a gradient: record the node

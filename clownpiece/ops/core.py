@@ -49,6 +49,8 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """`unbroadcast(grad, shape)`, with a bias's gradient (a vector the size of grad's last
     dim) as one BLAS product: the transformer's bias gradients of (64, 16, 64) take 3 µs
     instead of 15, (64, 16, 256) 11 instead of 27 (~0.1 ms per training step)."""
+    if grad.shape == shape:
+        return grad
     n = shape[0] if len(shape) == 1 else -1
     if (
         grad.ndim >= 2
