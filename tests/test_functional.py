@@ -336,3 +336,16 @@ def test_functional_touches_no_private_tensor_attribute():
     import clownpiece.nn.functional as module
 
     assert private_attributes(module.__file__) == []
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_of_classes_is_cross_entropy_without_the_target_check(reduction):
+    logits = Tensor(np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]]), requires_grad=True)
+    classes = np.array([2, 1], np.int64)
+    got = F.cross_entropy_of_classes(logits, classes, reduction)
+    want = F.cross_entropy(logits, Tensor(classes), reduction=reduction)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    rows = logits.numpy() - logits.numpy().max(-1, keepdims=True)
+    terms = np.log(np.exp(rows).sum(-1)) - rows[[0, 1], classes]
+    expected = {"mean": terms.mean(), "sum": terms.sum(), "none": terms}[reduction]
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)

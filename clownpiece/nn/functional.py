@@ -103,9 +103,11 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
 # ------------------------------------------------------------------ losses
 
 
-def _cross_entropy_terms(input: Tensor, classes: np.ndarray) -> Tensor:
-    """Per-sample -log softmax(input)[class]; `classes` already validated int64 indices."""
-    return apply_op(ops.cross_entropy, input, classes=classes)
+def cross_entropy_of_classes(input: Tensor, classes: np.ndarray, reduction: str) -> Tensor:
+    """`cross_entropy` for targets that `integer_indices` has already checked (int64, in
+    range): `CrossEntropyLoss` checks them itself, so that its errors name the module, and
+    calls this instead of checking them twice."""
+    return _reduce(apply_op(ops.cross_entropy, input, classes=classes), reduction)
 
 
 def cross_entropy(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
@@ -125,7 +127,7 @@ def cross_entropy(input: Tensor, target: Any, *, reduction: str = "mean") -> Ten
             f"shape {logits.shape[:-1]}, got {values.shape}"
         )
     classes = integer_indices(values, logits.shape[-1], "cross_entropy", "target")
-    return _reduce(_cross_entropy_terms(logits, classes), reduction)
+    return cross_entropy_of_classes(logits, classes, reduction)
 
 
 def mse_loss(input: Tensor, target: Any, *, reduction: str = "mean") -> Tensor:
