@@ -458,3 +458,100 @@ def test_integer_inputs_give_float64_as_the_unfused_formulas_did(fn, want):
 def test_integer_check_catches_the_missing_promotion():
     with pytest.raises(TypeError):  # numpy's UFuncTypeError is a TypeError
         apply_op(gelu_without_promotion, Tensor(INTS))
+
+
+def sum_then_divide_in_float64(x, axes, keepdims):  # a wrong variant: float64 out
+    total = np.add.reduce(x.astype(np.float64), axis=axes, keepdims=keepdims)
+    return np.asarray(total / (x.size // max(np.size(total), 1)))
+
+
+def divide_then_sum(x, axes, keepdims):  # a wrong variant: rounds each term first
+    count = x.size // max(np.size(np.add.reduce(x, axis=axes, keepdims=keepdims)), 1)
+    return np.asarray(np.add.reduce(x / count, axis=axes, keepdims=keepdims))
+
+
+def mean_matches_numpy_bitwise(mean_fn) -> bool:
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        for shape, axes, keepdims in [
+            ((128,), None, False),
+            ((64, 16, 64), (1,), False),
+            ((7, 5), (0, 1), True),
+            ((3, 4, 5), (0, 2), False),
+            ((), None, False),
+        ]:
+            x = (rng.standard_normal(shape) * 10 + 3).astype(dtype)
+            got, want = mean_fn(x, axes, keepdims), np.asarray(x.mean(axis=axes, keepdims=keepdims))
+            if got.dtype != want.dtype or got.shape != want.shape:
+                return False
+            if not np.array_equal(got, want):
+                return False
+    return True
+
+
+def test_mean_of_floats_equals_numpy_mean_bit_for_bit():
+    assert mean_matches_numpy_bitwise(reductions.mean_of_floats)
+
+
+@pytest.mark.parametrize("wrong", [sum_then_divide_in_float64, divide_then_sum])
+def test_mean_check_catches_a_wrong_mean(wrong):
+    assert not mean_matches_numpy_bitwise(wrong)
+
+
+# ------------------------------------------------------------------ linear: one node
+
+
+def linear_by_tensor_ops(x, weight, bias):
+    """What `Linear.forward` would write without the fused op: transpose, product, sum."""
+    out = x @ weight.transpose()
+    return out if bias is None else out + bias
+
+
+def linear_with_transposed_weight_grad(x, weight, bias):
+    """Wrong: a hand-written node whose weight gradient is the transpose of the right one
+    (it has the right shape only for a square weight)."""
+
+    def op(x, w, b):
+        out, (gx, gw, gb) = ops.linear(x, w, b)
+        return out, (gx, lambda g: gw(g).T, gb)
+
+    return apply_op(op, x, weight, bias)
+
+
+def linear_gap(reference, x_shape, bias: bool, dtype=np.float64) -> float:
+    """Largest difference between the fused op and `reference`, in values and gradients."""
+    rng = np.random.default_rng(7)
+    data = rng.standard_normal(x_shape).astype(dtype)
+    w_data = rng.standard_normal((x_shape[-1], x_shape[-1])).astype(dtype)
+    b_data = rng.standard_normal(x_shape[-1]).astype(dtype)
+    upstream = rng.standard_normal(x_shape).astype(dtype)
+    results = []
+    for fn in (F.linear, reference):
+        x, w = Tensor(data, requires_grad=True), Tensor(w_data, requires_grad=True)
+        b = Tensor(b_data, requires_grad=True) if bias else None
+        out = fn(x, w, b)
+        assert out.dtype == dtype
+        (out * Tensor(upstream)).sum().backward()
+        results.append([out.numpy()] + [t.grad.numpy() for t in (x, w, b) if t is not None])
+    return max(float(np.abs(a - b).max()) for a, b in zip(*results))
+
+
+@pytest.mark.parametrize("x_shape", [(5, 4), (2, 3, 4), (4,)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_op_equals_transpose_product_and_sum(x_shape, bias):
+    assert linear_gap(linear_by_tensor_ops, x_shape, bias) < 1e-12
+    assert linear_gap(linear_by_tensor_ops, x_shape, bias, np.float32) < 1e-5
+
+
+def test_linear_check_catches_a_transposed_weight_gradient():
+    assert linear_gap(linear_with_transposed_weight_grad, (5, 4), True) > 1e-2
+
+
+def test_linear_keeps_numpy_promotion_for_a_bias_of_another_dtype():
+    x = Tensor(np.ones((2, 3), np.float32))
+    w = Tensor(np.ones((4, 3), np.float32))
+    b = Tensor(np.full(4, 0.5), requires_grad=True)  # float64
+    out = F.linear(x, w, b)
+    assert out.dtype == np.float64 and np.allclose(out.numpy(), 3.5)
+    out.sum().backward()
+    assert b.grad.dtype == np.float64 and np.allclose(b.grad.numpy(), 2.0)

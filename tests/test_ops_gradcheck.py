@@ -143,6 +143,16 @@ CASES = {
         ("scalar other", lambda a: cp.where(MASK, a, 0.0), [r(2, 3)]),
         ("scalar first", lambda b: cp.where(MASK, 1.0, b), [r(2, 3)]),
     ],
+    "linear": [
+        ("batch of rows", lambda x, w, b: F.linear(x, w, b), [r(5, 3), r(4, 3), r(4)]),
+        ("3-d input", lambda x, w, b: F.linear(x, w, b), [r(2, 5, 3), r(4, 3), r(4)]),
+        ("1-d input, no bias", lambda x, w: F.linear(x, w), [r(3), r(4, 3)]),
+        (
+            "broadcast bias of size 1",
+            lambda x, w, b: apply_op(ops.linear, x, w, b),
+            [r(5, 3), r(4, 3), r(1)],
+        ),
+    ],
     "matmul": [
         ("2-D @ 2-D", lambda a, b: a @ b, [r(3, 4), r(4, 5)]),
         ("1-D @ 1-D", lambda a, b: a @ b, [r(4), r(4)]),

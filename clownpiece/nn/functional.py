@@ -154,8 +154,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {input.shape} needs its last dim to match weight of "
             f"shape {weight.shape} (out_features, in_features)"
         )
-    out = input @ weight.T
-    return out if bias is None else out + bias
+    return apply_op(ops.linear, input, weight, bias)
 
 
 def layer_norm(

@@ -45,8 +45,7 @@ class Linear(Module):
                 f"{self!r} expected last dim {self.in_features}, got {got} "
                 f"(input shape {tuple(x.shape)})"
             )
-        y = x @ self.weight.transpose()
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

@@ -36,7 +36,7 @@ from .elementwise import (  # noqa: F401
 )
 from .fused import gelu, layer_norm  # noqa: F401
 from .im2col import fold, unfold  # noqa: F401
-from .matmul import matmul  # noqa: F401
+from .matmul import linear, matmul  # noqa: F401
 from .reductions import (  # noqa: F401
     cross_entropy,
     log_softmax,

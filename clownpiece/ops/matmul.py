@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Operand, OpResult, differentiable, unbroadcast
+from .core import Operand, OpResult, differentiable, sum_to_shape, unbroadcast
 
 
 @differentiable
@@ -64,3 +64,32 @@ def matrix_times_batch(x: np.ndarray, y: np.ndarray) -> OpResult:
         return rows_x.T @ rows_g if y.flags.c_contiguous else (rows_g.T @ rows_x).T
 
     return out, (grad_x, grad_y)
+
+
+@differentiable
+def linear(x: np.ndarray, weight: np.ndarray, bias: Operand) -> OpResult:
+    """x @ weight.T + bias (`bias` may be None) as one node: `nn.functional.linear`.
+
+    Equals `matmul(x, transpose(weight))` plus `add(..., bias)` (the tests check it), but
+    records one node instead of three, adds the bias into the fresh product in place, and
+    computes the weight's gradient as one product in the weight's own layout, which
+    `Tensor.accumulate_grad` can then keep without a copy (see `gradient_buffers`).
+    """
+    rows = x.reshape(-1, x.shape[-1])
+    out = (rows @ weight.T).reshape(*x.shape[:-1], weight.shape[0])
+    if bias is not None:
+        if np.shape(bias) == out.shape[-1:] and np.result_type(out, bias) == out.dtype:
+            out += bias
+        else:  # a bias of another dtype or shape: numpy's promotion and broadcasting
+            out = out + bias
+
+    def grad_x(g):
+        return (g.reshape(-1, g.shape[-1]) @ weight).reshape(x.shape)
+
+    def grad_weight(g):
+        return g.reshape(-1, g.shape[-1]).T @ rows
+
+    def grad_bias(g):
+        return sum_to_shape(g, np.shape(bias))
+
+    return out, (grad_x, grad_weight, grad_bias)
