@@ -108,9 +108,16 @@ SCENARIOS = [
 ]
 
 
+TAKING = {fresh_product_is_taken, whole_view_of_a_private_array_is_taken}
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
 def test_first_grad_takes_only_private_arrays(scenario):
-    assert gradient_buffers.UNSHARED_COUNT > 0, "reference counts not as expected here"
+    if gradient_buffers.UNSHARED_COUNT == 0 and scenario in TAKING:
+        # another interpreter: everything is copied, which is safe; CPython 3.11 (the
+        # version the repository pins) must have the trick on
+        assert sys.implementation.name != "cpython" or sys.version_info >= (3, 14)
+        pytest.skip("reference counts do not show every holder here: gradients are copied")
     assert scenario()
 
 
