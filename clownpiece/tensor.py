@@ -351,16 +351,16 @@ class Tensor(UntracedOps):
         return apply_op(ops.sub, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return apply_op(ops.mul, self, other)
+        return apply_op(ops.mul, self, number_operand(other, self))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return apply_op(ops.mul, other, self)
+        return apply_op(ops.mul, number_operand(other, self), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return apply_op(ops.div, self, other)
+        return apply_op(ops.div, self, number_operand(other, self))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return apply_op(ops.div, other, self)
+        return apply_op(ops.div, number_operand(other, self), self)
 
     def __pow__(self, other: Any) -> Tensor:
         return apply_op(ops.pow, self, other)
@@ -523,6 +523,20 @@ def apply_op(op: Callable[..., OpResult], *operands: Any, **params: Any) -> Tens
                 out.grad_fn = Node(parents, grad_fns, op.__name__)
                 break
     return out
+
+
+def number_operand(value: Any, tensor: Tensor) -> Any:
+    """A Python float or int next to a float tensor, as a 0-d array of the tensor's dtype;
+    anything else as it is.
+
+    The same numbers: numpy casts a Python number to a float array's dtype anyway (NEP 50).
+    But numpy converts a Python number afresh on every call, which costs more than the
+    arithmetic on a small tensor (64 floats: `1.01 * a` 402 ns, with a float32 0-d array 197
+    ns), and the backward closures that keep the constant save the same again.
+    """
+    if (type(value) is float or type(value) is int) and tensor._data.dtype.kind == "f":
+        return np.array(value, tensor._data.dtype)
+    return value
 
 
 # Factories and ops as module functions: clownpiece.zeros(2, 3), clownpiece.cat([...]), ...

@@ -555,3 +555,71 @@ def test_linear_keeps_numpy_promotion_for_a_bias_of_another_dtype():
     assert out.dtype == np.float64 and np.allclose(out.numpy(), 3.5)
     out.sum().backward()
     assert b.grad.dtype == np.float64 and np.allclose(b.grad.numpy(), 2.0)
+
+
+# ------------------------------------------------------------------ Python numbers as 0-d arrays
+
+
+def number_operand_for_any_dtype(value, tensor):  # wrong: casts into an int tensor's dtype
+    if type(value) is float or type(value) is int:
+        return np.array(value, tensor.numpy().dtype)
+    return value
+
+
+def number_operand_as_float64(value, tensor):  # wrong: a strong float64 promotes float32
+    if type(value) is float or type(value) is int:
+        return np.array(value, np.float64)
+    return value
+
+
+def arithmetic_matches_python_numbers() -> bool:
+    """`tensor <op> number` (with `number_operand` as installed) equals numpy's own result for the
+    Python number (value and dtype), for float and int tensors, forward and backward."""
+    cases = [(np.float32, 1.01), (np.float32, 3), (np.float64, -0.0), (np.float64, 0.1)]
+    cases += [(np.int64, 0.5), (np.int64, 3), (np.float32, True)]
+    for dtype, number in cases:
+        data = np.array([1.5, -2.0, 4.0]).astype(dtype)
+        for expr in (
+            lambda t, n=number: t * n,
+            lambda t, n=number: n * t,
+            lambda t, n=number: t / n if n else t,
+            lambda t, n=number: n / t,
+        ):
+            with np.errstate(divide="ignore"):
+                want = expr(data)
+                t = Tensor(data, requires_grad=data.dtype.kind == "f")
+                got = expr(t)
+            if got.dtype != want.dtype or not np.array_equal(got.numpy(), want, equal_nan=True):
+                return False
+            if t.requires_grad:
+                got.sum().backward()
+                if t.grad.dtype != data.dtype:
+                    return False
+    return True
+
+
+def test_python_numbers_as_0d_arrays_give_numpys_results():
+    assert arithmetic_matches_python_numbers()
+
+
+@pytest.mark.parametrize("wrong", [number_operand_for_any_dtype, number_operand_as_float64])
+def test_number_operand_check_catches_a_wrong_conversion(monkeypatch, wrong):
+    monkeypatch.setattr(sys.modules["clownpiece.tensor"], "number_operand", wrong)
+    assert not arithmetic_matches_python_numbers()
+
+
+def test_number_operand_keeps_a_float_tensors_dtype_and_value():
+    from clownpiece.tensor import number_operand
+
+    t = Tensor(np.ones(2, np.float32))
+    converted = number_operand(1.01, t)
+    assert (
+        isinstance(converted, np.ndarray)
+        and converted.shape == ()
+        and converted.dtype == np.float32
+    )
+    assert converted == np.float32(1.01)
+    assert number_operand(1.01, Tensor(np.ones(2, np.int64))) == 1.01  # int tensor: untouched
+    assert number_operand(True, t) is True  # bools are not numbers here
+    with pytest.raises(OverflowError):
+        Tensor(np.ones(1, np.float32)) * 2**1030  # as numpy: int too large to convert
