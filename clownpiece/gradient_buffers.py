@@ -18,9 +18,10 @@ CPython's reference count as the test:
   leaf, a list) adds one. If the interpreter does not count references that way,
   `UNSHARED_COUNT` is 0 and every gradient is copied.
 
-A weight used through a transpose (`Linear`'s `x @ W.T`) is still copied: while the
-transpose's node runs, the engine's own gradient for that node is a view of the same
-memory, which this test cannot tell from any other holder.
+A weight used through a `transpose` node (`x @ W.T` written out) is still copied: while
+that node runs, the engine's own gradient for it is a view of the same memory, which this
+test cannot tell from any other holder. That is one reason `nn.functional.linear` is a
+single node (`ops.linear`) whose weight gradient the engine hands over directly.
 """
 
 from __future__ import annotations
